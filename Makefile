@@ -1,0 +1,52 @@
+# CareBot developer entry points. `make run` and `make test` work on a fresh clone.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+export CAREBOT_DATABASE_URL ?= sqlite+aiosqlite:///var/carebot.db
+
+.PHONY: run test lint format bench migrate revision clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+var/data.key: $(STAMP)
+	mkdir -p var
+	$(BIN)/carebot keys new > var/data.key.tmp && mv var/data.key.tmp var/data.key
+	chmod 600 var/data.key
+
+run: $(STAMP) var/data.key
+	CAREBOT_DATA_KEY=$$(cat var/data.key) CAREBOT_SIMULATOR=true $(BIN)/carebot db upgrade
+	CAREBOT_DATA_KEY=$$(cat var/data.key) CAREBOT_SIMULATOR=true $(BIN)/carebot demo --if-empty
+	CAREBOT_DATA_KEY=$$(cat var/data.key) CAREBOT_SIMULATOR=true $(BIN)/carebot serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+migrate: $(STAMP) var/data.key
+	CAREBOT_DATA_KEY=$$(cat var/data.key) $(BIN)/carebot db upgrade
+
+revision: $(STAMP)
+	$(BIN)/alembic -c storage/alembic.ini revision --autogenerate -m "$(m)"
+
+clean:
+	rm -rf $(VENV) var/carebot.db* .pytest_cache .mypy_cache .ruff_cache

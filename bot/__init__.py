@@ -1,0 +1,1 @@
+"""CareBot web process, channels, CLI and scheduler wiring."""

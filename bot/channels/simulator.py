@@ -1,0 +1,131 @@
+"""The simulator channel: a local chat page and a JSON API to talk to the bot as anyone.
+
+Only loopback clients are answered unless CAREBOT_SIMULATOR_TOKEN is set and sent
+(header `X-Simulator-Token`, or `?token=` for the page).
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field, model_validator
+
+from bot.dispatch import Delivered, Dispatcher
+from handlers.envelopes import Inbound
+from storage.models import Channel
+from storage.outbox import delivered_to, payload_of
+from storage.people import find_by_code, list_people, roles_by_person
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
+STATIC = {"sim.js": "text/javascript", "sim.css": "text/css"}
+
+
+class SendRequest(BaseModel):
+    user: str = Field(min_length=1, max_length=32)
+    text: str | None = Field(default=None, max_length=4000)
+    button: str | None = Field(default=None, max_length=1024)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> SendRequest:
+        if (self.text is None) == (self.button is None):
+            raise ValueError("send exactly one of text or button")
+        return self
+
+
+def _guard(request: Request) -> None:
+    token = request.app.state.settings.simulator_token
+    sent = request.headers.get("x-simulator-token") or request.query_params.get("token")
+    if token is not None and sent is not None:
+        if hmac.compare_digest(sent.encode(), token.get_secret_value().encode()):
+            return
+        raise HTTPException(status_code=403, detail="bad simulator token")
+    host = request.client.host if request.client else ""
+    if host not in LOOPBACK:
+        raise HTTPException(status_code=403, detail="simulator answers loopback clients only")
+
+
+def _reply(item: Delivered) -> dict[str, Any]:
+    return {"id": item.outbox_id, **item.message.to_payload()}
+
+
+router = APIRouter(prefix="/sim", dependencies=[Depends(_guard)])
+
+
+def _dispatcher(request: Request) -> Dispatcher:
+    dispatcher: Dispatcher = request.app.state.dispatcher
+    return dispatcher
+
+
+Dispatch = Annotated[Dispatcher, Depends(_dispatcher)]
+
+
+@router.get("", response_class=HTMLResponse)
+async def page() -> HTMLResponse:
+    html = resources.files("bot").joinpath("static/sim.html").read_text("utf-8")
+    return HTMLResponse(html)
+
+
+@router.get("/static/{name}")
+async def static(name: str) -> Response:
+    if name not in STATIC:
+        raise HTTPException(status_code=404)
+    body = resources.files("bot").joinpath(f"static/{name}").read_bytes()
+    return Response(body, media_type=STATIC[name])
+
+
+@router.get("/api/people")
+async def people(dispatcher: Dispatch) -> dict[str, Any]:
+    """Everyone on the roster, with non-sensitive fields only (never categories)."""
+    async with dispatcher.sessions() as session:
+        rows = await list_people(session)
+        roles = await roles_by_person(session)
+    return {
+        "people": [
+            {
+                "code": p.code,
+                "name": p.name,
+                "kind": p.kind,
+                "college": p.college,
+                "class_name": p.class_name,
+                "roles": sorted(roles.get(p.id or 0, set())),
+            }
+            for p in rows
+        ]
+    }
+
+
+@router.post("/api/send")
+async def send(body: SendRequest, dispatcher: Dispatch) -> dict[str, Any]:
+    inbound = Inbound(
+        channel=Channel.SIMULATOR,
+        account=body.user,
+        message_id=uuid.uuid4().hex,
+        received_at=dispatcher.clock.now(),
+        text=body.text,
+        button=body.button,
+    )
+    replies = await dispatcher.dispatch(inbound, delivered=True) or []
+    return {"replies": [_reply(item) for item in replies]}
+
+
+@router.get("/api/inbox")
+async def inbox(
+    dispatcher: Dispatch, user: Annotated[str, Query(min_length=1)], after: int = 0
+) -> dict[str, Any]:
+    async with dispatcher.sessions() as session:
+        person = await find_by_code(session, user)
+        if person is None or person.id is None:
+            raise HTTPException(status_code=404, detail="no such person")
+        rows = await delivered_to(
+            session, channel=Channel.SIMULATOR, person_id=person.id, after=after
+        )
+    return {
+        "messages": [
+            {"id": row.id, "at": row.created_at.isoformat(), **payload_of(row)} for row in rows
+        ]
+    }

@@ -1,0 +1,91 @@
+"""The `carebot` command line: serve, db, keys, roster, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Annotated
+
+import typer
+
+from bot.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="CareBot 精准帮扶助手")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+keys_app = typer.Typer(no_args_is_help=True, help="Data encryption keys.")
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+
+def settings() -> Settings:
+    """Settings for a command; invalid ones end the program with one clear line."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(f"carebot: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@keys_app.command("new")
+def keys_new() -> None:
+    """Print a new CAREBOT_DATA_KEY (urlsafe-base64, 32 bytes)."""
+    from storage.crypto import new_key
+
+    typer.echo(new_key())
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations and sync the category list (the release process)."""
+    from storage import migrate
+
+    config = settings()
+    migrate.upgrade(config.database_url, revision)
+    asyncio.run(_sync_categories(config))
+    typer.echo(f"database at {revision}")
+
+
+async def _sync_categories(config: Settings) -> None:
+    from storage.categories import sync_categories
+    from storage.db import make_engine, make_sessionmaker, session_scope
+
+    engine = make_engine(config.database_url, data_key=config.data_key.get_secret_value())
+    try:
+        async with session_scope(make_sessionmaker(engine)) as session:
+            await sync_categories(session)
+    finally:
+        await engine.dispose()
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Run the web process (callbacks, simulator, health)."""
+    import uvicorn
+
+    from bot import logs
+    from bot.app import create_app
+
+    config = settings()
+    logs.configure(fmt=config.log_format, level=config.log_level)
+    if config.simulator:
+        typer.echo(f"simulator: http://{host}:{port}/sim")
+    uvicorn.run(create_app(config), host=host, port=port, log_config=None, access_log=False)
+
+
+def _register_optional() -> None:
+    """Sub-commands that live in their own modules."""
+    from bot import cli_data
+
+    cli_data.register(app)
+
+
+def main() -> None:
+    _register_optional()
+    try:
+        app()
+    except SettingsError as exc:
+        typer.echo(f"carebot: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,1 @@
+"""Platform-free domain logic: routing, conversations, commands and access decisions."""

@@ -1,0 +1,24 @@
+"""What every handler is given: the session, the time and the few settings handlers need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerConfig:
+    """Settings that shape handler behaviour, passed in by the web process."""
+
+    tz: ZoneInfo
+    hotline: str
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    session: AsyncSession
+    now: datetime
+    config: HandlerConfig

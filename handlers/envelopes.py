@@ -1,0 +1,58 @@
+"""Platform-neutral inbound and outbound messages; channels translate to and from these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+OutboundKind = Literal["text", "markdown", "card", "file"]
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message or button press from a messenger user."""
+
+    channel: str
+    account: str
+    message_id: str
+    received_at: datetime
+    text: str | None = None
+    button: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One message to one person: plain text, markdown, a card with buttons, or a file."""
+
+    kind: OutboundKind
+    text: str
+    title: str | None = None
+    buttons: tuple[Button, ...] = field(default_factory=tuple)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "title": self.title,
+            "buttons": [{"key": b.key, "label": b.label} for b in self.buttons],
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Outbound:
+        return cls(
+            kind=payload["kind"],
+            text=payload["text"],
+            title=payload.get("title"),
+            buttons=tuple(Button(b["key"], b["label"]) for b in payload.get("buttons", [])),
+        )
+
+
+def text(body: str) -> Outbound:
+    return Outbound(kind="text", text=body)

@@ -1,0 +1,1 @@
+"""User-facing texts (Simplified Chinese) as jinja2 templates."""

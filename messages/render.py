@@ -1,0 +1,31 @@
+"""Render user-facing texts: one jinja2 template per message key, StrictUndefined."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("messages", "templates"),
+        undefined=StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+
+
+def render(key: str, **context: Any) -> str:
+    """The text for message `key` (templates/<key>.j2), stripped of outer blank lines."""
+    return _environment().get_template(f"{key}.j2").render(**context).strip()
+
+
+def template_keys() -> list[str]:
+    folder = resources.files("messages").joinpath("templates")
+    return sorted(p.name.removesuffix(".j2") for p in folder.iterdir() if p.name.endswith(".j2"))

@@ -1,0 +1,1 @@
+"""Database tables, queries, roster import, migrations and field encryption."""

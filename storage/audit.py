@@ -1,0 +1,34 @@
+"""The audit log: every access decision worth reviewing, never with sensitive values."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import AuditEntry
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    action: str,
+    at: datetime,
+    actor_id: int | None = None,
+    channel: str | None = None,
+    account: str | None = None,
+    subject_id: int | None = None,
+    detail: str | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        action=action,
+        at=at,
+        actor_id=actor_id,
+        channel=channel,
+        account=account[:128] if account else None,
+        subject_id=subject_id,
+        detail=detail[:1000] if detail else None,
+    )
+    session.add(entry)
+    await session.flush()
+    return entry

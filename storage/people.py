@@ -1,0 +1,74 @@
+"""Queries about people: lookup by messenger account or code, roles, and listings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    Assignment,
+    Channel,
+    MessengerAccount,
+    Person,
+    PersonKind,
+    PersonRole,
+    Role,
+    TeamRole,
+)
+
+
+async def find_by_account(session: AsyncSession, *, channel: str, account: str) -> Person | None:
+    """The person behind a messenger account; the simulator addresses people by 学号/工号."""
+    if channel == Channel.SIMULATOR:
+        return await find_by_code(session, account)
+    query = (
+        select(Person)
+        .join(MessengerAccount, col(MessengerAccount.person_id) == col(Person.id))
+        .where(MessengerAccount.channel == channel)
+        .where(MessengerAccount.account_key == account.strip().lower())
+    )
+    return (await session.exec(query)).first()
+
+
+async def find_by_code(session: AsyncSession, code: str) -> Person | None:
+    return (await session.exec(select(Person).where(Person.code == code.strip()))).first()
+
+
+async def roles_of(session: AsyncSession, person: Person) -> frozenset[str]:
+    """Roster roles, plus `student` for students and `peer_mentor` for assigned peer mentors."""
+    assert person.id is not None
+    rows = await session.exec(select(PersonRole.role).where(PersonRole.person_id == person.id))
+    roles = set(rows.all())
+    if person.kind == PersonKind.STUDENT:
+        roles.add(Role.STUDENT)
+        peer = await session.exec(
+            select(Assignment.student_id)
+            .where(Assignment.mentor_id == person.id)
+            .where(Assignment.role == TeamRole.PEER_MENTOR)
+            .limit(1)
+        )
+        if peer.first() is not None:
+            roles.add(Role.PEER_MENTOR)
+    return frozenset(roles)
+
+
+async def list_people(session: AsyncSession) -> Sequence[Person]:
+    query = select(Person).order_by(col(Person.kind).desc(), col(Person.college), col(Person.code))
+    return (await session.exec(query)).all()
+
+
+async def roles_by_person(session: AsyncSession) -> dict[int, set[str]]:
+    """Every person's roster roles plus derived peer-mentor roles, in two queries."""
+    result: dict[int, set[str]] = {}
+    for person_id, role in (
+        await session.exec(select(PersonRole.person_id, PersonRole.role))
+    ).all():
+        result.setdefault(person_id, set()).add(role)
+    peers = await session.exec(
+        select(Assignment.mentor_id).where(Assignment.role == TeamRole.PEER_MENTOR).distinct()
+    )
+    for mentor_id in peers.all():
+        result.setdefault(mentor_id, set()).add(Role.PEER_MENTOR)
+    return result

@@ -1,0 +1,77 @@
+"""Shared fixtures: a fresh database per test (SQLite, or PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import storage.models  # noqa: F401  (registers tables)
+from bot.app import create_app
+from bot.settings import Settings
+from storage.categories import sync_categories
+from storage.db import make_engine, make_sessionmaker, session_scope
+from tests.fakes.clock import FakeClock
+
+DATA_KEY = "0Xm2GRUFyeNI5iEPOAzaFYUUi8YIzLqL8_3VdMWOgtY="
+PG_URL = os.environ.get("CAREBOT_TEST_DATABASE_URL")
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return PG_URL or f"sqlite+aiosqlite:///{tmp_path / 'carebot.db'}"
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(database_url, data_key=DATA_KEY)
+    async with engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.drop_all)
+        await connection.run_sync(SQLModel.metadata.create_all)
+    async with session_scope(make_sessionmaker(engine)) as session:
+        await sync_categories(session)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session for arranging data; commit explicitly before the code under test reads it."""
+    async with sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, data_key=DATA_KEY, simulator=True)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FakeClock, engine: AsyncEngine) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, clock=clock)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://carebot.test") as client:
+        yield client

@@ -1,0 +1,109 @@
+"""Factories for people, teams and accounts written straight to the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from itertools import count
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    Assignment,
+    MessengerAccount,
+    Person,
+    PersonKind,
+    PersonRole,
+    StudentCategory,
+)
+
+_serial = count(1)
+_EPOCH = datetime(2026, 9, 1, tzinfo=UTC)
+
+
+async def make_staff(
+    session: AsyncSession,
+    *,
+    name: str = "王老师",
+    roles: tuple[str, ...] = ("counsellor",),
+    code: str | None = None,
+    college: str = "计算机学院",
+    wecom: str | None = None,
+    dingtalk: str | None = None,
+    phone: str | None = None,
+) -> Person:
+    person = Person(
+        kind=PersonKind.STAFF,
+        code=code or f"T{next(_serial):05d}",
+        name=name,
+        college=college,
+        phone=phone,
+        created_at=_EPOCH,
+        updated_at=_EPOCH,
+    )
+    session.add(person)
+    await session.flush()
+    assert person.id is not None
+    for role in roles:
+        session.add(PersonRole(person_id=person.id, role=role))
+    await _accounts(session, person, wecom=wecom, dingtalk=dingtalk)
+    return person
+
+
+async def make_student(
+    session: AsyncSession,
+    *,
+    name: str = "张三",
+    code: str | None = None,
+    college: str = "计算机学院",
+    class_name: str = "计科2301",
+    dorm: str | None = "东区3栋201",
+    categories: tuple[str, ...] = (),
+    key_attention: bool = False,
+    phone: str | None = None,
+    guardian_phone: str | None = None,
+    team: dict[str, Person] | None = None,
+    wecom: str | None = None,
+    dingtalk: str | None = None,
+) -> Person:
+    person = Person(
+        kind=PersonKind.STUDENT,
+        code=code or f"2023{next(_serial):06d}",
+        name=name,
+        gender="男",
+        college=college,
+        class_name=class_name,
+        dorm=dorm,
+        key_attention=key_attention,
+        phone=phone,
+        guardian_phone=guardian_phone,
+        created_at=_EPOCH,
+        updated_at=_EPOCH,
+    )
+    session.add(person)
+    await session.flush()
+    assert person.id is not None
+    for code_ in categories:
+        session.add(StudentCategory(student_id=person.id, category_code=code_))
+    for role, mentor in (team or {}).items():
+        assert mentor.id is not None
+        session.add(Assignment(student_id=person.id, role=role, mentor_id=mentor.id))
+    await _accounts(session, person, wecom=wecom, dingtalk=dingtalk)
+    await session.flush()
+    return person
+
+
+async def _accounts(
+    session: AsyncSession, person: Person, *, wecom: str | None, dingtalk: str | None
+) -> None:
+    assert person.id is not None
+    for channel, account in (("wecom", wecom), ("dingtalk", dingtalk)):
+        if account:
+            session.add(
+                MessengerAccount(
+                    person_id=person.id,
+                    channel=channel,
+                    account=account,
+                    account_key=account.lower(),
+                )
+            )
+    await session.flush()
