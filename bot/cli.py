@@ -77,9 +77,10 @@ def serve(
 
 def _register_optional() -> None:
     """Sub-commands that live in their own modules."""
-    from bot import cli_data
+    from bot import cli_demo, cli_roster
 
-    cli_data.register(app)
+    cli_roster.register(app)
+    cli_demo.register(app)
 
 
 def main() -> None:
