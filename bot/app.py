@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from bot.clock import Clock, SystemClock
 from bot.dispatch import Dispatcher
+from bot.logs import RequestIdMiddleware
 from bot.settings import Settings
 from handlers.context import HandlerConfig
 from storage.db import make_engine, make_sessionmaker
@@ -38,6 +39,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
     app = FastAPI(title="CareBot", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.add_middleware(RequestIdMiddleware)
 
     @app.get("/healthz")
     async def healthz(request: Request) -> JSONResponse:

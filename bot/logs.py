@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 message_id: ContextVar[str] = ContextVar("message_id", default="-")
 
@@ -43,3 +46,17 @@ def configure(*, fmt: str, level: str) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+
+
+class RequestIdMiddleware:
+    """Give every HTTP request a message id for its log lines (X-Request-ID if sent)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            sent = dict(scope.get("headers") or []).get(b"x-request-id", b"")
+            request_id = sent.decode("latin-1")[:64] if sent else uuid.uuid4().hex[:16]
+            message_id.set(request_id)
+        await self.app(scope, receive, send)

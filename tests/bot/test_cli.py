@@ -1,0 +1,52 @@
+"""The carebot command through its real entry point (a subprocess)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from storage.crypto import validate_key
+from tests.conftest import DATA_KEY
+
+CAREBOT = str(Path(sys.executable).with_name("carebot"))
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CAREBOT_")}
+    return subprocess.run(
+        [CAREBOT, *args], env={**base, **(env or {})}, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_keys_new_prints_a_usable_key() -> None:
+    result = _run("keys", "new")
+
+    assert result.returncode == 0
+    validate_key(result.stdout.strip())
+
+
+def test_db_upgrade_creates_tables_and_categories(tmp_path: Path) -> None:
+    db = tmp_path / "cli.db"
+    env = {"CAREBOT_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "CAREBOT_DATA_KEY": DATA_KEY}
+
+    first = _run("db", "upgrade", env=env)
+    second = _run("db", "upgrade", env=env)
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    with sqlite3.connect(db) as connection:
+        names = {row[0] for row in connection.execute("SELECT name FROM category")}
+        mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+    assert {"孤儿", "退役士兵", "心理异常", "行为违纪"} <= names and len(names) == 13
+    assert mode == "wal"
+
+
+def test_invalid_settings_end_with_one_line_not_a_traceback(tmp_path: Path) -> None:
+    result = _run("db", "upgrade", env={"CAREBOT_DATA_KEY": "changeme"})
+
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "CAREBOT_DATA_KEY" in result.stderr and "Traceback" not in result.stderr
