@@ -205,12 +205,15 @@ class OutboxMessage(SQLModel, table=True):
     recipient: str = Field(max_length=128)
     idempotency_key: str = Field(unique=True, max_length=255)
     payload: str = Field(sa_column=Column(EncryptedText(), nullable=False))
+    content_key: str = Field(max_length=64, description="hash of channel+payload, for batching")
+    batch_id: str | None = Field(default=None, max_length=64, index=True)
     status: str = Field(default=OutboxStatus.QUEUED, max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=_utc())
     lease_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     last_error: str | None = Field(default=None, max_length=500)
     platform_msgid: str | None = Field(default=None, max_length=128)
+    response_code: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(sa_column=_utc())
     sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
@@ -228,3 +231,24 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=64, index=True)
     subject_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     detail: str | None = Field(default=None, max_length=1000)
+
+
+class ApiToken(SQLModel, table=True):
+    """A platform access token shared by every process (WeCom, DingTalk)."""
+
+    __tablename__ = "api_token"
+
+    key: str = Field(primary_key=True, max_length=128)
+    token: str = Field(sa_column=Column(EncryptedText(), nullable=False))
+    expires_at: datetime = Field(sa_column=_utc())
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class ChannelHealth(SQLModel, table=True):
+    """The last loud configuration problem a channel met (e.g. WeCom 60020), for /healthz."""
+
+    __tablename__ = "channel_health"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    problem: str | None = Field(default=None, max_length=500)
+    at: datetime = Field(sa_column=_utc())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
@@ -25,11 +26,13 @@ async def enqueue(
     delivered: bool = False,
 ) -> OutboxMessage:
     """Add a message row; `delivered` marks channels that deliver inside the request itself."""
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
     row = OutboxMessage(
         channel=channel,
         person_id=person_id,
         recipient=recipient,
-        payload=json.dumps(payload, ensure_ascii=False),
+        payload=body,
+        content_key=hashlib.sha256(f"{channel}\n{body}".encode()).hexdigest(),
         idempotency_key=idempotency_key,
         status=OutboxStatus.SENT if delivered else OutboxStatus.QUEUED,
         next_attempt_at=now,
