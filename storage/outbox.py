@@ -24,6 +24,7 @@ async def enqueue(
     idempotency_key: str,
     now: datetime,
     delivered: bool = False,
+    platform_msgid: str | None = None,
 ) -> OutboxMessage:
     """Add a message row; `delivered` marks channels that deliver inside the request itself."""
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
@@ -38,6 +39,7 @@ async def enqueue(
         next_attempt_at=now,
         created_at=now,
         sent_at=now if delivered else None,
+        platform_msgid=platform_msgid,
     )
     session.add(row)
     await session.flush()
@@ -58,6 +60,23 @@ async def delivered_to(
         .limit(limit)
     )
     return (await session.exec(query)).all()
+
+
+async def requeue(session: AsyncSession, row: OutboxMessage, *, now: datetime) -> None:
+    """A row meant for a passive reply goes to the sender after all."""
+    row.status, row.sent_at, row.platform_msgid, row.next_attempt_at = (
+        OutboxStatus.QUEUED,
+        None,
+        None,
+        now,
+    )
+    session.add(row)
+    await session.flush()
+
+
+async def by_key(session: AsyncSession, idempotency_key: str) -> OutboxMessage | None:
+    query = select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key)
+    return (await session.exec(query)).first()
 
 
 def payload_of(row: OutboxMessage) -> dict[str, Any]:

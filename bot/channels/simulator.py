@@ -109,8 +109,8 @@ async def send(body: SendRequest, dispatcher: Dispatch) -> dict[str, Any]:
         text=body.text,
         button=body.button,
     )
-    replies = await dispatcher.dispatch(inbound, delivered=True) or []
-    return {"replies": [_reply(item) for item in replies]}
+    outcome = await dispatcher.dispatch(inbound, delivered=True)
+    return {"replies": [_reply(item) for item in outcome.replies]}
 
 
 @router.get("/api/inbox")

@@ -1,0 +1,60 @@
+"""An access token cached in the database and shared by every process of the deployment."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from storage import tokens
+from storage.db import session_scope
+
+Fetch = Callable[[], Awaitable[tuple[str, int]]]
+"""Fetch a new token from the platform: (token, lifetime in seconds)."""
+
+
+class TokenCache:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        key: str,
+        fetch: Fetch,
+        margin: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self._sessions, self._clock, self._key, self._fetch = sessions, clock, key, fetch
+        self._margin = margin
+        self._lock = asyncio.Lock()
+        self._memo: tuple[str, float] | None = None
+
+    async def get(self) -> str:
+        """A valid token: from memory, else the database, else fetched (one fetch at a time)."""
+        now = self._clock.now()
+        if self._memo and self._memo[1] > now.timestamp():
+            return self._memo[0]
+        return await self._refresh(stale=None)
+
+    async def invalidate(self, stale: str) -> str:
+        """The platform rejected `stale` (e.g. WeCom 40014/42001): get a different one."""
+        return await self._refresh(stale=stale)
+
+    async def _refresh(self, *, stale: str | None) -> str:
+        async with self._lock, session_scope(self._sessions) as session:
+            await tokens.lock_for_refresh(session, self._key)
+            now = self._clock.now()
+            row = await tokens.load(session, self._key)
+            if row and row.token != stale and row.expires_at - self._margin > now:
+                token, expires_at = row.token, row.expires_at
+            else:
+                token, lifetime = await self._fetch()
+                expires_at = now + timedelta(seconds=lifetime)
+                await tokens.save(
+                    session, key=self._key, token=token, expires_at=expires_at, now=now
+                )
+            self._memo = (token, (expires_at - self._margin).timestamp())
+            return token
