@@ -7,56 +7,94 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from bot.channels import dingtalk, simulator, wecom
+from bot.channels.base import Sender
 from bot.clock import Clock, SystemClock
 from bot.dispatch import Dispatcher
 from bot.logs import RequestIdMiddleware
+from bot.outbox import OutboxSender
 from bot.settings import Settings
 from handlers.context import HandlerConfig
-from storage.db import make_engine, make_sessionmaker
+from storage.db import make_engine, make_sessionmaker, session_scope
+from storage.health import channel_problems
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+def build_senders(
+    settings: Settings, *, sessions: Any, clock: Clock, http: httpx.AsyncClient
+) -> dict[str, Sender]:
+    """The active-send side of every enabled channel."""
+    senders: dict[str, Sender] = {}
+    deps = {"sessions": sessions, "clock": clock, "http": http}
+    if settings.wecom_enabled:
+        senders["wecom"] = wecom.build_sender(settings, **deps)
+    if settings.dingtalk_enabled:
+        senders["dingtalk"] = dingtalk.build_sender(settings, **deps)
+    if settings.simulator:
+        senders["simulator"] = simulator.SimulatorSender()
+    return senders
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """The web process. `transport` replaces the network for platform API calls (tests)."""
+    the_clock = clock or SystemClock()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url, data_key=settings.data_key.get_secret_value())
-        app.state.engine = engine
-        app.state.dispatcher = Dispatcher(
-            sessions=make_sessionmaker(engine),
-            clock=clock or SystemClock(),
-            config=HandlerConfig(tz=settings.tz, hotline=settings.hotline),
-        )
-        log.info("carebot started (simulator=%s)", settings.simulator)
-        try:
-            yield
-        finally:
-            await engine.dispose()
+        sessions = make_sessionmaker(engine)
+        async with httpx.AsyncClient(timeout=settings.http_timeout, transport=transport) as http:
+            senders = build_senders(settings, sessions=sessions, clock=the_clock, http=http)
+            outbox = OutboxSender(sessions=sessions, clock=the_clock, senders=senders)
+            app.state.engine, app.state.outbox = engine, outbox
+            app.state.dispatcher = Dispatcher(
+                sessions=sessions,
+                clock=the_clock,
+                config=HandlerConfig(tz=settings.tz, hotline=settings.hotline),
+                on_queued=outbox.wake,
+            )
+            log.info("carebot started (channels: %s)", ", ".join(sorted(senders)) or "none")
+            async with outbox.running():
+                yield
+        await engine.dispose()
 
     app = FastAPI(title="CareBot", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.add_middleware(RequestIdMiddleware)
-
-    @app.get("/healthz")
-    async def healthz(request: Request) -> JSONResponse:
-        checks: dict[str, Any] = {}
-        try:
-            async with request.app.state.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception as exc:  # any database failure makes the service unhealthy
-            log.warning("health check: database unavailable: %s", type(exc).__name__)
-            checks["database"] = "unavailable"
-        healthy = all(value == "ok" for value in checks.values())
-        status = "ok" if healthy else "unhealthy"
-        return JSONResponse({"status": status, **checks}, status_code=200 if healthy else 503)
-
+    app.add_api_route("/healthz", healthz, methods=["GET"])
+    if settings.wecom_enabled:
+        wecom.install(app, settings)
+    if settings.dingtalk_enabled:
+        dingtalk.install(app, settings)
     if settings.simulator:
-        from bot.channels import simulator
-
         app.include_router(simulator.router)
     return app
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """Database reachable and no channel stuck on a configuration error."""
+    checks: dict[str, Any] = {}
+    try:
+        factory = request.app.state.dispatcher.sessions
+        async with session_scope(factory) as session:
+            await (await session.connection()).execute(text("SELECT 1"))
+            problems = await channel_problems(session)
+        checks["database"] = "ok"
+        checks.update({f"channel_{name}": problem for name, problem in problems.items()})
+    except Exception as exc:  # any database failure makes the service unhealthy
+        log.warning("health check: database unavailable: %s", type(exc).__name__)
+        checks["database"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    status = "ok" if healthy else "unhealthy"
+    return JSONResponse({"status": status, **checks}, status_code=200 if healthy else 503)

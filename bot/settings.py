@@ -27,6 +27,47 @@ class Settings(BaseSettings):
     log_format: str = "text"
     log_level: str = "INFO"
     hotline: str = "400-161-9995"
+    http_timeout: float = 10.0
+
+    wecom_corp_id: str | None = None
+    wecom_agent_id: int | None = None
+    wecom_secret: SecretStr | None = None
+    wecom_token: SecretStr | None = None
+    wecom_aes_key: SecretStr | None = None
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    wecom_max_clock_skew: int = 300
+
+    dingtalk_app_key: str | None = None
+    dingtalk_app_secret: SecretStr | None = None
+    dingtalk_robot_code: str | None = None
+    dingtalk_api_base: str = "https://api.dingtalk.com"
+    dingtalk_max_clock_skew: int = 3600
+
+    @property
+    def wecom_enabled(self) -> bool:
+        """WeCom is on when corp id, agent id, secret, token and AES key are all set."""
+        return None not in (
+            self.wecom_corp_id,
+            self.wecom_agent_id,
+            self.wecom_secret,
+            self.wecom_token,
+            self.wecom_aes_key,
+        )
+
+    @property
+    def dingtalk_enabled(self) -> bool:
+        return self.dingtalk_app_key is not None and self.dingtalk_app_secret is not None
+
+    @property
+    def robot_code(self) -> str | None:
+        return self.dingtalk_robot_code or self.dingtalk_app_key
+
+    @field_validator("wecom_aes_key")
+    @classmethod
+    def _aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) != 43:
+            raise ValueError("must be the 43-character EncodingAESKey")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -83,3 +84,85 @@ def payload_of(row: OutboxMessage) -> dict[str, Any]:
     data = json.loads(row.payload)
     assert isinstance(data, dict)
     return data
+
+
+DUE_STATUSES = (OutboxStatus.QUEUED, OutboxStatus.RETRYING)
+
+
+async def claim_due(
+    session: AsyncSession, *, channels: Sequence[str], now: datetime, lease: timedelta, limit: int
+) -> list[OutboxMessage]:
+    """Lease due rows (and rows whose sender died mid-lease) to this sender, oldest first.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent senders take disjoint rows.
+    """
+    due = and_(
+        col(OutboxMessage.status).in_(DUE_STATUSES), col(OutboxMessage.next_attempt_at) <= now
+    )
+    stale = and_(
+        col(OutboxMessage.status) == OutboxStatus.SENDING, col(OutboxMessage.lease_until) < now
+    )
+    query = (
+        select(OutboxMessage)
+        .where(col(OutboxMessage.channel).in_(channels))
+        .where(or_(due, stale))
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list((await session.exec(query)).all())
+    for row in rows:
+        row.status, row.lease_until = OutboxStatus.SENDING, now + lease
+        row.attempts += 1
+    await session.flush()
+    return rows
+
+
+async def recent_sends(
+    session: AsyncSession, *, channel: str, recipients: Sequence[str], since: datetime
+) -> dict[str, list[datetime]]:
+    """Active sends per recipient since a moment (passive replies do not count)."""
+    query = (
+        select(OutboxMessage.recipient, OutboxMessage.sent_at)
+        .where(OutboxMessage.channel == channel)
+        .where(col(OutboxMessage.recipient).in_(recipients))
+        .where(OutboxMessage.status == OutboxStatus.SENT)
+        .where(col(OutboxMessage.sent_at) >= since)
+        .where(
+            or_(
+                col(OutboxMessage.platform_msgid).is_(None),
+                col(OutboxMessage.platform_msgid) != "passive",
+            )
+        )
+    )
+    result: dict[str, list[datetime]] = {}
+    for recipient, sent_at in (await session.exec(query)).all():
+        if sent_at is not None:
+            result.setdefault(recipient, []).append(sent_at)
+    return result
+
+
+async def rows_by_id(session: AsyncSession, ids: Sequence[int]) -> list[OutboxMessage]:
+    query = select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).with_for_update()
+    return list((await session.exec(query)).all())
+
+
+async def status_counts(session: AsyncSession) -> list[tuple[str, str, int]]:
+    query = (
+        select(OutboxMessage.channel, OutboxMessage.status, func.count())
+        .group_by(col(OutboxMessage.channel), col(OutboxMessage.status))
+        .order_by(col(OutboxMessage.channel), col(OutboxMessage.status))
+    )
+    return [(c, s, n) for c, s, n in (await session.exec(query)).all()]
+
+
+async def common_errors(session: AsyncSession, *, limit: int = 5) -> list[tuple[str, int]]:
+    query = (
+        select(OutboxMessage.last_error, func.count())
+        .where(col(OutboxMessage.last_error).is_not(None))
+        .where(col(OutboxMessage.status).in_((OutboxStatus.RETRYING, OutboxStatus.FAILED)))
+        .group_by(col(OutboxMessage.last_error))
+        .order_by(func.count().desc())
+        .limit(limit)
+    )
+    return [(e or "", n) for e, n in (await session.exec(query)).all()]

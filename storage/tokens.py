@@ -31,4 +31,5 @@ async def lock_for_refresh(session: AsyncSession, key: str) -> None:
     SQLite serialises writers itself; the caller's in-process lock covers one process.
     """
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+        connection = await session.connection()
+        await connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})

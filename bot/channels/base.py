@@ -59,6 +59,7 @@ class Delivery:
     msgid: str | None = None
     error: str | None = None
     retry_after: float | None = None
+    response_code: str | None = None
 
 
 class Sender(Protocol):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
+from collections.abc import Sequence
 from importlib import resources
 from typing import Annotated, Any
 
@@ -15,8 +16,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field, model_validator
 
+from bot.channels.base import Delivery
 from bot.dispatch import Delivered, Dispatcher
-from handlers.envelopes import Inbound
+from handlers.envelopes import Inbound, Outbound
 from storage.models import Channel
 from storage.outbox import delivered_to, payload_of
 from storage.people import find_by_code, list_people, roles_by_person
@@ -35,6 +37,19 @@ class SendRequest(BaseModel):
         if (self.text is None) == (self.button is None):
             raise ValueError("send exactly one of text or button")
         return self
+
+
+class SimulatorSender:
+    """Delivering to the simulator is marking the row sent: the page reads it from the inbox."""
+
+    channel: str = Channel.SIMULATOR
+    batch_size = 1000
+    per_member_per_minute: int | None = None
+
+    async def send(
+        self, message: Outbound, recipients: Sequence[str], *, batch_key: str
+    ) -> list[Delivery]:
+        return [Delivery(recipient, "sent") for recipient in recipients]
 
 
 def _guard(request: Request) -> None:
