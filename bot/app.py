@@ -13,32 +13,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from bot.channels import dingtalk, simulator, wecom
-from bot.channels.base import Sender
 from bot.clock import Clock, SystemClock
 from bot.dispatch import Dispatcher
 from bot.logs import RequestIdMiddleware
-from bot.outbox import OutboxSender
+from bot.runtime import open_runtime
 from bot.settings import Settings
 from handlers.context import HandlerConfig
-from storage.db import make_engine, make_sessionmaker, session_scope
+from storage.db import session_scope
 from storage.health import channel_problems
 
 log = logging.getLogger(__name__)
-
-
-def build_senders(
-    settings: Settings, *, sessions: Any, clock: Clock, http: httpx.AsyncClient
-) -> dict[str, Sender]:
-    """The active-send side of every enabled channel."""
-    senders: dict[str, Sender] = {}
-    deps = {"sessions": sessions, "clock": clock, "http": http}
-    if settings.wecom_enabled:
-        senders["wecom"] = wecom.build_sender(settings, **deps)
-    if settings.dingtalk_enabled:
-        senders["dingtalk"] = dingtalk.build_sender(settings, **deps)
-    if settings.simulator:
-        senders["simulator"] = simulator.SimulatorSender()
-    return senders
 
 
 def create_app(
@@ -46,28 +30,29 @@ def create_app(
     *,
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    run_outbox: bool = True,
 ) -> FastAPI:
-    """The web process. `transport` replaces the network for platform API calls (tests)."""
+    """The web process. `transport` replaces the network for platform API calls, and
+    `run_outbox=False` leaves delivery to explicit `app.state.outbox.run_once()` (tests)."""
     the_clock = clock or SystemClock()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url, data_key=settings.data_key.get_secret_value())
-        sessions = make_sessionmaker(engine)
-        async with httpx.AsyncClient(timeout=settings.http_timeout, transport=transport) as http:
-            senders = build_senders(settings, sessions=sessions, clock=the_clock, http=http)
-            outbox = OutboxSender(sessions=sessions, clock=the_clock, senders=senders)
-            app.state.engine, app.state.outbox = engine, outbox
+        async with open_runtime(settings, clock=the_clock, transport=transport) as runtime:
+            app.state.runtime, app.state.outbox = runtime, runtime.outbox
             app.state.dispatcher = Dispatcher(
-                sessions=sessions,
+                sessions=runtime.sessions,
                 clock=the_clock,
                 config=HandlerConfig(tz=settings.tz, hotline=settings.hotline),
-                on_queued=outbox.wake,
+                on_queued=runtime.outbox.wake,
             )
-            log.info("carebot started (channels: %s)", ", ".join(sorted(senders)) or "none")
-            async with outbox.running():
+            channels = ", ".join(sorted(runtime.senders)) or "none"
+            log.info("carebot started (channels: %s)", channels)
+            if run_outbox:
+                async with runtime.outbox.running():
+                    yield
+            else:
                 yield
-        await engine.dispose()
 
     app = FastAPI(title="CareBot", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings

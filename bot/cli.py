@@ -77,10 +77,11 @@ def serve(
 
 def _register_optional() -> None:
     """Sub-commands that live in their own modules."""
-    from bot import cli_demo, cli_roster
+    from bot import cli_demo, cli_ops, cli_roster
 
     cli_roster.register(app)
     cli_demo.register(app)
+    cli_ops.register(app)
 
 
 def main() -> None:

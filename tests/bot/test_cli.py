@@ -50,3 +50,67 @@ def test_invalid_settings_end_with_one_line_not_a_traceback(tmp_path: Path) -> N
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "CAREBOT_DATA_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_outbox_status_counts_rows_and_errors(tmp_path: Path) -> None:
+    db = tmp_path / "outbox.db"
+    env = {"CAREBOT_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "CAREBOT_DATA_KEY": DATA_KEY}
+    assert _run("db", "upgrade", env=env).returncode == 0
+    with sqlite3.connect(db) as connection:
+        connection.executemany(
+            "INSERT INTO outbox (channel, recipient, idempotency_key, payload, content_key,"
+            " status, attempts, next_attempt_at, created_at, last_error)"
+            " VALUES ('wecom', ?, ?, 'x', 'k', ?, 1, '2026-01-01', '2026-01-01', ?)",
+            [
+                ("a", "1", "sent", None),
+                ("b", "2", "failed", "81013: invalid user"),
+                ("c", "3", "failed", "81013: invalid user"),
+            ],
+        )
+
+    result = _run("outbox", "status", env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert "wecom      failed           2" in result.stdout
+    assert "2  81013: invalid user" in result.stdout
+
+
+def test_a_second_clock_stands_by(tmp_path: Path) -> None:
+    db = tmp_path / "clock.db"
+    env = {
+        "CAREBOT_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "CAREBOT_DATA_KEY": DATA_KEY,
+        "CAREBOT_SIMULATOR": "true",
+    }
+    assert _run("db", "upgrade", env=env).returncode == 0
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CAREBOT_")}
+    leader = subprocess.Popen(
+        [CAREBOT, "clock"], env={**base, **env}, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert leader.stderr is not None
+        assert "clock is the leader" in _read_until(leader.stderr, "leader")
+        second = _run_for(["clock"], env={**base, **env}, seconds=3)
+        assert "another clock is the leader" in second
+    finally:
+        leader.terminate()
+        leader.communicate(timeout=10)
+
+
+def _read_until(stream: object, word: str) -> str:
+    seen = ""
+    for line in stream:  # type: ignore[attr-defined]
+        seen += line
+        if word in line:
+            break
+    return seen
+
+
+def _run_for(args: list[str], *, env: dict[str, str], seconds: float) -> str:
+    process = subprocess.Popen([CAREBOT, *args], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        _, stderr = process.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    return stderr

@@ -1,0 +1,84 @@
+"""Operations commands: the clock process and the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from bot.clock import SystemClock
+from bot.settings import Settings
+
+outbox_app = typer.Typer(no_args_is_help=True, help="The outgoing message queue.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(outbox_app, name="outbox")
+    app.command("clock")(clock)
+
+
+def _settings() -> Settings:
+    from bot.cli import settings
+
+    return settings()
+
+
+def clock() -> None:
+    """Run the clock process: outbox sweeper and scheduled jobs (one leader at a time)."""
+    from bot import logs
+    from bot.scheduler import run_clock
+
+    config = _settings()
+    logs.configure(fmt=config.log_format, level=config.log_level)
+    asyncio.run(run_clock(config, clock=SystemClock()))
+
+
+@outbox_app.command("status")
+def status() -> None:
+    """Counts per channel and status, and the most common errors."""
+    rows, errors = asyncio.run(_status(_settings()))
+    if not rows:
+        typer.echo("outbox is empty")
+    for channel, state, count in rows:
+        typer.echo(f"{channel:<10} {state:<9} {count:>8}")
+    if errors:
+        typer.echo("most common errors:")
+        for error, count in errors:
+            typer.echo(f"{count:>8}  {error}")
+
+
+async def _status(config: Settings) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]]]:
+    from storage import outbox
+    from storage.db import make_engine, make_sessionmaker
+
+    engine = make_engine(config.database_url, data_key=config.data_key.get_secret_value())
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return await outbox.status_counts(session), await outbox.common_errors(session)
+    finally:
+        await engine.dispose()
+
+
+@outbox_app.command("send")
+def send(
+    watch: Annotated[bool, typer.Option(help="Keep sending as rows come due.")] = False,
+) -> None:
+    """Send every message that is due now (with --watch, keep going)."""
+    from bot import logs
+
+    config = _settings()
+    logs.configure(fmt=config.log_format, level=config.log_level)
+    sent = asyncio.run(_send(config, watch=watch))
+    typer.echo(f"attempted {sent} message(s)")
+
+
+async def _send(config: Settings, *, watch: bool) -> int:
+    from bot.runtime import open_runtime
+
+    async with open_runtime(config, clock=SystemClock()) as runtime:
+        if not watch:
+            return await runtime.outbox.drain()
+        async with runtime.outbox.running(poll=1.0):
+            await asyncio.Event().wait()
+    return 0
