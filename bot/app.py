@@ -43,7 +43,9 @@ def create_app(
             app.state.dispatcher = Dispatcher(
                 sessions=runtime.sessions,
                 clock=the_clock,
-                config=HandlerConfig(tz=settings.tz, hotline=settings.hotline),
+                config=HandlerConfig(
+                    tz=settings.tz, hotline=settings.hotline, channels=tuple(runtime.senders)
+                ),
                 on_queued=runtime.outbox.wake,
             )
             channels = ", ".join(sorted(runtime.senders)) or "none"

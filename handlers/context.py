@@ -15,6 +15,8 @@ class HandlerConfig:
 
     tz: ZoneInfo
     hotline: str
+    channels: tuple[str, ...] = ()
+    """Enabled channels for proactive messages, in order of preference."""
 
 
 @dataclass(frozen=True, slots=True)

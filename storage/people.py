@@ -72,3 +72,17 @@ async def roles_by_person(session: AsyncSession) -> dict[int, set[str]]:
     for mentor_id in peers.all():
         result.setdefault(mentor_id, set()).add(Role.PEER_MENTOR)
     return result
+
+
+async def accounts_for(
+    session: AsyncSession, person_ids: Sequence[int]
+) -> dict[tuple[int, str], str]:
+    """(person id, channel) → messenger account, for the given people."""
+    query = select(MessengerAccount).where(col(MessengerAccount.person_id).in_(person_ids))
+    rows = (await session.exec(query)).all()
+    return {(row.person_id, row.channel): row.account for row in rows}
+
+
+async def codes_for(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, str]:
+    query = select(Person.id, Person.code).where(col(Person.id).in_(person_ids))
+    return {pid: code for pid, code in (await session.exec(query)).all() if pid is not None}

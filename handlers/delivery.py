@@ -1,0 +1,57 @@
+"""Proactive messages to people: pick each person's channel and queue one outbox row each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from handlers.context import Context
+from handlers.envelopes import Outbound
+from storage import outbox
+from storage.models import Channel
+from storage.people import accounts_for, codes_for
+
+
+async def send_to_people(
+    ctx: Context, *, person_ids: Sequence[int], message: Outbound, key: str
+) -> int:
+    """Queue `message` for every person reachable on an enabled channel; how many were queued.
+
+    `key` makes the send idempotent: queueing the same key twice adds nothing the second time.
+    """
+    routes = await _routes(ctx, person_ids)
+    queued = 0
+    for person_id, (channel, recipient) in routes.items():
+        idempotency_key = f"{key}:{person_id}"
+        if await outbox.by_key(ctx.session, idempotency_key) is not None:
+            continue
+        await outbox.enqueue(
+            ctx.session,
+            channel=channel,
+            person_id=person_id,
+            recipient=recipient,
+            payload=message.to_payload(),
+            idempotency_key=idempotency_key,
+            now=ctx.now,
+        )
+        queued += 1
+    return queued
+
+
+async def _routes(ctx: Context, person_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """person id → (channel, recipient), in the configured order of preference."""
+    accounts = await accounts_for(ctx.session, person_ids)
+    codes = (
+        await codes_for(ctx.session, person_ids) if Channel.SIMULATOR in ctx.config.channels else {}
+    )
+    routes: dict[int, tuple[str, str]] = {}
+    for person_id in person_ids:
+        for channel in ctx.config.channels:
+            recipient = (
+                codes.get(person_id)
+                if channel == Channel.SIMULATOR
+                else accounts.get((person_id, channel))
+            )
+            if recipient:
+                routes[person_id] = (channel, recipient)
+                break
+    return routes

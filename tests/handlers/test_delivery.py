@@ -1,0 +1,55 @@
+"""Proactive sends pick each person's channel by preference and are idempotent by key."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.context import Context, HandlerConfig
+from handlers.delivery import send_to_people
+from handlers.envelopes import text
+from storage.models import OutboxMessage
+from tests.fakes.clock import FakeClock
+from tests.fakes.roster import make_staff, make_student
+
+
+def _ctx(session: AsyncSession, clock: FakeClock, channels: tuple[str, ...]) -> Context:
+    config = HandlerConfig(tz=ZoneInfo("Asia/Shanghai"), hotline="x", channels=channels)
+    return Context(session=session, now=clock.now(), config=config)
+
+
+async def _routes(session: AsyncSession) -> list[tuple[str, str]]:
+    rows = await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))
+    return [(row.channel, row.recipient) for row in rows.all()]
+
+
+async def test_each_person_gets_the_first_enabled_channel_they_have(
+    session: AsyncSession, clock: FakeClock
+) -> None:
+    both = await make_staff(session, code="T1", wecom="Wang01", dingtalk="ding-wang")
+    ding_only = await make_student(session, code="S1", dingtalk="ding-li")
+    nothing = await make_student(session, code="S2")
+    ids = [p.id for p in (both, ding_only, nothing) if p.id]
+
+    queued = await send_to_people(
+        _ctx(session, clock, ("wecom", "dingtalk")), person_ids=ids, message=text("通知"), key="n1"
+    )
+
+    assert queued == 2
+    assert await _routes(session) == [("wecom", "Wang01"), ("dingtalk", "ding-li")]
+
+
+async def test_simulator_reaches_everyone_by_code_and_keys_are_idempotent(
+    session: AsyncSession, clock: FakeClock
+) -> None:
+    student = await make_student(session, code="S9")
+    assert student.id
+    ctx = _ctx(session, clock, ("simulator",))
+
+    first = await send_to_people(ctx, person_ids=[student.id], message=text("通知"), key="n2")
+    again = await send_to_people(ctx, person_ids=[student.id], message=text("通知"), key="n2")
+
+    assert (first, again) == (1, 0)
+    assert await _routes(session) == [("simulator", "S9")]
