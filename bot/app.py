@@ -66,6 +66,7 @@ def create_app(
         dingtalk.install(app, settings)
     if settings.simulator:
         app.include_router(simulator.router)
+        app.include_router(simulator.assets)
     return app
 
 

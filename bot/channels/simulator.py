@@ -69,6 +69,7 @@ def _reply(item: Delivered) -> dict[str, Any]:
 
 
 router = APIRouter(prefix="/sim", dependencies=[Depends(_guard)])
+assets = APIRouter(prefix="/sim/static")  # the page's CSS and JS hold nothing private
 
 
 def _dispatcher(request: Request) -> Dispatcher:
@@ -85,7 +86,7 @@ async def page() -> HTMLResponse:
     return HTMLResponse(html)
 
 
-@router.get("/static/{name}")
+@assets.get("/{name}")
 async def static(name: str) -> Response:
     if name not in STATIC:
         raise HTTPException(status_code=404)
