@@ -143,6 +143,8 @@ class Dispatcher:
     ) -> Outcome:
         """Strangers get their polite reply in the response; only if it cannot ride there is
         it queued to the bare account (no person row is ever created)."""
+        if not delivered and await outbox.by_key(session, _reply_key(inbound, 0)) is not None:
+            return Outcome(duplicate=True)
         passive = _choose_passive(replies, window)
         if delivered or (passive is not None and window is not None and window.claim()):
             return Outcome(replies=[Delivered(0, r) for r in replies], passive=passive)

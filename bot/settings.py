@@ -16,7 +16,7 @@ class SettingsError(Exception):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CAREBOT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CAREBOT_", extra="ignore", env_ignore_empty=True)
 
     database_url: str = "sqlite+aiosqlite:///var/carebot.db"
     timezone: str = "Asia/Shanghai"

@@ -1,18 +1,172 @@
-"""The dingtalk channel (being built)."""
+"""The DingTalk channel: the robot's HTTP callback, the shared receive path, the sender.
+
+`POST /dingtalk/callback` verifies the `timestamp`/`sign` headers (403, nothing written),
+takes at most 64 KiB of JSON (413/400), and answers `{}` once the message is dispatched; the
+replies are outbox rows delivered by `DingTalkSender`. Stream mode (`dingtalk_stream`) feeds
+the same `receive`.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+from dataclasses import dataclass
 from typing import Any
 
-from fastapi import FastAPI
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.channels.base import MalformedError, SignatureError
+from bot.channels.dingtalk_api import DingTalkApi
+from bot.channels.dingtalk_inbound import parse_message, verify_signature
+from bot.channels.dingtalk_sender import DingTalkSender, HealthReport
+from bot.channels.dingtalk_sessions import SessionWebhooks
+from bot.clock import Clock
+from bot.dispatch import Dispatcher
 from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BODY_LIMIT = 64 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The callback body exceeds BODY_LIMIT: answer 413."""
+
+
+@dataclass(frozen=True, slots=True)
+class DingTalkConfig:
+    """The settings this channel needs, checked once."""
+
+    app_key: str
+    app_secret: str
+    robot_code: str
+    api_base: str
+    max_clock_skew: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DingTalkConfig:
+        key, secret = settings.dingtalk_app_key, settings.dingtalk_app_secret
+        if not key or secret is None or not secret.get_secret_value():
+            raise ValueError("set CAREBOT_DINGTALK_APP_KEY and CAREBOT_DINGTALK_APP_SECRET")
+        return cls(
+            app_key=key,
+            app_secret=secret.get_secret_value(),
+            robot_code=settings.robot_code or key,
+            api_base=settings.dingtalk_api_base,
+            max_clock_skew=settings.dingtalk_max_clock_skew,
+        )
+
+    def webhooks(
+        self, *, sessions: async_sessionmaker[AsyncSession], clock: Clock
+    ) -> SessionWebhooks:
+        return SessionWebhooks(
+            sessions=sessions, clock=clock, robot_code=self.robot_code, api_base=self.api_base
+        )
+
+
+async def receive(body: dict[str, Any], *, dispatcher: Dispatcher, config: DingTalkConfig) -> bool:
+    """Dispatch one robot message body (HTTP or Stream); False when there was nothing to do."""
+    message = parse_message(body, now=dispatcher.clock.now(), button_secret=config.app_secret)
+    if message is None:
+        return False
+    if message.session_webhook and message.session_expires:
+        webhooks = config.webhooks(sessions=dispatcher.sessions, clock=dispatcher.clock)
+        account = message.inbound.account
+        if not await webhooks.remember(account, message.session_webhook, message.session_expires):
+            log.info("dingtalk session webhook not usable; replies go through the robot API")
+    await dispatcher.dispatch(message.inbound)
+    return True
+
+
+async def read_body(request: Request, limit: int = BODY_LIMIT) -> bytes:
+    """The request body, refusing to read more than `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLarge
+    return bytes(body)
+
+
+def parse_json(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedError("body is not JSON") from None
+    if not isinstance(body, dict):
+        raise MalformedError("body is not a JSON object")
+    return body
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    """Add the callback routes for this channel."""
+    """Add `POST /dingtalk/callback`."""
+    config = DingTalkConfig.from_settings(settings)
+
+    async def callback(request: Request) -> JSONResponse:
+        dispatcher: Dispatcher = request.app.state.dispatcher
+        try:
+            verify_signature(
+                timestamp=request.headers.get("timestamp"),
+                sign=request.headers.get("sign"),
+                secret=config.app_secret,
+                now=dispatcher.clock.now(),
+                max_skew=config.max_clock_skew,
+            )
+            body = parse_json(await read_body(request))
+        except SignatureError as exc:
+            log.warning("dingtalk callback refused: %s", exc)
+            return JSONResponse({"error": "forbidden"}, status_code=403)
+        except BodyTooLarge:
+            return JSONResponse({"error": "body too large"}, status_code=413)
+        except MalformedError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        await receive(body, dispatcher=dispatcher, config=config)
+        return JSONResponse({})
+
+    app.add_api_route("/dingtalk/callback", callback, methods=["POST"], include_in_schema=False)
 
 
-def build_sender(settings: Settings, **deps: Any) -> Any:
+def build_sender(
+    settings: Settings,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    http: httpx.AsyncClient,
+) -> DingTalkSender:
     """The active-send side of this channel."""
-    raise NotImplementedError
+    config = DingTalkConfig.from_settings(settings)
+    return DingTalkSender(
+        api=build_api(
+            config, sessions=sessions, clock=clock, http=http, timeout=settings.http_timeout
+        ),
+        webhooks=config.webhooks(sessions=sessions, clock=clock),
+        health=HealthReport(sessions=sessions, clock=clock),
+        robot_code=config.robot_code,
+        button_secret=config.app_secret,
+    )
+
+
+def build_api(
+    config: DingTalkConfig,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    http: httpx.AsyncClient,
+    timeout: float,
+) -> DingTalkApi:
+    return DingTalkApi(
+        http=http,
+        base=config.api_base,
+        app_key=config.app_key,
+        app_secret=config.app_secret,
+        sessions=sessions,
+        clock=clock,
+        timeout=timeout,
+    )
