@@ -1,9 +1,120 @@
-"""CLI commands for the roster (filled in by its own change)."""
+"""CLI commands for the roster: `carebot roster import` and `carebot roster template`."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+if TYPE_CHECKING:  # the storage stack loads only when a roster command runs
+    from bot.settings import Settings
+    from storage.roster import ImportReport, KindCounts
+    from storage.roster_sheet import Progress
+
+roster_app = typer.Typer(no_args_is_help=True, help="名单：导入学生和教职工，生成导入模板。")
+KIND_NAMES = {"student": "学生", "staff": "教职工"}
+DRY_RUN_DONE = "试运行：以上为将要发生的变化，未写入任何数据。"
 
 
 def register(app: typer.Typer) -> None:
     """Attach the roster commands to the main CLI."""
+    app.add_typer(roster_app, name="roster")
+
+
+@roster_app.command("import")
+def import_command(
+    files: Annotated[
+        list[Path], typer.Argument(help="名单文件：.xlsx（学生、教职工两个工作表）或 .csv")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="只检查并报告将要发生的变化，不写入数据库。")
+    ] = False,
+) -> None:
+    """导入名单：全部行无误才写入；按学号/工号新增或更新，文件中没有的人员保持不变。"""
+    from bot.cli import settings
+    from storage.roster import RosterError
+
+    config = settings()
+    try:
+        report = asyncio.run(_import(config, files, dry_run=dry_run))
+    except RosterError as exc:
+        for line in exc.errors:
+            typer.echo(line, err=True)
+        typer.echo(f"导入失败：共 {len(exc.errors)} 处错误，未写入任何数据。", err=True)
+        raise typer.Exit(1) from None
+    for line in summary(report):
+        typer.echo(line)
+
+
+@roster_app.command("template")
+def template_command(
+    file: Annotated[Path, typer.Argument(help="要生成的 .xlsx 文件")],
+) -> None:
+    """生成带示例行的导入模板（学生、教职工两个工作表，红色列名为必填）。"""
+    if file.suffix.lower() != ".xlsx":
+        typer.echo("模板文件名应以 .xlsx 结尾", err=True)
+        raise typer.Exit(2)
+    from storage.roster import write_template
+
+    write_template(file)
+    typer.echo(f"已生成模板：{file}")
+
+
+async def _import(config: Settings, files: list[Path], *, dry_run: bool) -> ImportReport:
+    from bot.clock import SystemClock
+    from storage.db import make_engine, make_sessionmaker, session_scope
+    from storage.roster import import_roster
+
+    engine = make_engine(config.database_url, data_key=config.data_key.get_secret_value())
+    try:
+        with _progress_bar() as progress:
+            async with session_scope(make_sessionmaker(engine)) as session:
+                return await import_roster(
+                    session, files, now=SystemClock().now(), dry_run=dry_run, progress=progress
+                )
+    finally:
+        await engine.dispose()
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Progress | None]:
+    """A progress bar on stderr when a person is watching; nothing in scripts and pipes."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+
+    with Bar(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("导入名单", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        yield update
+
+
+def summary(report: ImportReport) -> list[str]:
+    """What the import did (or would do), in one line per kind."""
+    kinds = report.kinds
+    if not report.changed:
+        people = "，".join(f"{KIND_NAMES[k]} {c.unchanged} 人" for k, c in kinds.items())
+        lines = [f"没有变化：{people}均与数据库一致"]
+    else:
+        lines = [f"{KIND_NAMES[kind]}：{_counts(counts)}" for kind, counts in kinds.items()]
+        lines.append(
+            "试运行：以上为将要发生的变化，未写入任何数据。" if report.dry_run else "导入完成。"
+        )
+    absent = "、".join(f"{KIND_NAMES[k]} {c.absent} 人" for k, c in kinds.items() if c.absent)
+    if absent:
+        lines.append(f"数据库中另有{absent}不在文件中，保持不变。")
+    return lines
+
+
+def _counts(counts: KindCounts) -> str:
+    return f"新增 {counts.created} / 更新 {counts.updated} / 未变 {counts.unchanged}"

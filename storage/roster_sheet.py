@@ -1,0 +1,78 @@
+"""What a roster file reads into: sheets of raw rows, and issues pinned to a row and column."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from storage.models import PersonKind
+from storage.roster_xlsx import CellValue
+
+Progress = Callable[[int, int], None]
+"""Called with (rows done, rows in total); total is 0 while it is still unknown."""
+
+HEADER_ROW = 1
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    """One problem, sorted by where it is: file, sheet, row (0 = the whole file), column."""
+
+    source: int
+    sheet: int
+    row: int
+    column: int
+    text: str = field(compare=False)
+
+
+@dataclass
+class Sheet:
+    """One sheet of one file (a CSV file is one sheet): header cells and data rows."""
+
+    source: int
+    label: str
+    kind: PersonKind
+    header: list[CellValue]
+    rows: list[tuple[int, list[CellValue]]]
+    position: int = 0
+    prefix: str = ""
+    columns: dict[str, int] = field(default_factory=dict)
+
+    def issue(self, row: int, column: str, reason: str, *, index: int | None = None) -> Issue:
+        """An issue worded `第N行 列名: 原因`, prefixed with the sheet when there are several."""
+        at = self.columns.get(column, -1) if index is None else index
+        text = f"{self.prefix}第{row}行 {column}: {reason}"
+        return Issue(self.source, self.position, row, at, text)
+
+    def cell_issue(self, row: int, index: int, reason: str) -> Issue:
+        """An issue about a column that has no usable name, addressed by its position."""
+        return self.issue(row, f"第{index + 1}列", reason, index=index)
+
+    def where(self, row: int) -> str:
+        return f"{self.prefix}第{row}行"
+
+
+class Ticker:
+    """Reports progress through an optional callback, in rows, over read and write phases."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self._progress = progress
+        self.done = 0
+        self.total = 0
+
+    def expect(self, total: int) -> None:
+        self.total = total
+        self._report()
+
+    def advance(self, rows: int) -> None:
+        self.done += rows
+        self._report()
+
+    def finish(self) -> None:
+        self.total = max(self.total, self.done)
+        self.done = self.total
+        self._report()
+
+    def _report(self) -> None:
+        if self._progress is not None:
+            self._progress(self.done, max(self.total, self.done) if self.total else 0)

@@ -1,0 +1,60 @@
+"""`carebot roster`: template → import → re-import → bad file, through the real entry point."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import DATA_KEY
+from tests.fakes.roster_files import student, write_xlsx
+
+CAREBOT = Path(sys.executable).with_name("carebot")
+
+
+def _environment(tmp_path: Path) -> dict[str, str]:
+    """A database of its own: the CLI never touches the shared test database."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    return os.environ | {"CAREBOT_DATA_KEY": DATA_KEY, "CAREBOT_DATABASE_URL": url}
+
+
+def _carebot(*args: object, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    command = [str(CAREBOT), *map(str, args)]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_template_dry_run_import_reimport_and_bad_file(tmp_path: Path) -> None:
+    env = _environment(tmp_path)
+    assert _carebot("db", "upgrade", env=env).returncode == 0
+    template = tmp_path / "名单模板.xlsx"
+    assert _carebot("roster", "template", template, env=env).returncode == 0
+
+    dry = _carebot("roster", "import", "--dry-run", template, env=env)
+    first = _carebot("roster", "import", template, env=env)
+    again = _carebot("roster", "import", template, env=env)
+    rows = [student("2023009", 性别="X", 学业导师="T404")]
+    bad = write_xlsx(tmp_path / "bad.xlsx", students=rows)
+    failed = _carebot("roster", "import", bad, env=env)
+
+    created = ["学生：新增 3 / 更新 0 / 未变 0", "教职工：新增 3 / 更新 0 / 未变 0"]
+    assert (dry.returncode, dry.stderr) == (0, "")
+    assert dry.stdout.splitlines() == [*created, "试运行：以上为将要发生的变化，未写入任何数据。"]
+    assert (first.returncode, first.stderr) == (0, "")
+    assert first.stdout.splitlines() == [*created, "导入完成。"]
+    assert again.returncode == 0
+    assert again.stdout == "没有变化：学生 3 人，教职工 3 人均与数据库一致\n"
+    assert (failed.returncode, failed.stdout) == (1, "")
+    assert failed.stderr.splitlines() == [
+        "第2行 性别: 应为「男」或「女」，而不是「X」",
+        "第2行 学业导师: 找不到工号为「T404」的教职工",
+        "导入失败：共 2 处错误，未写入任何数据。",
+    ]
+
+
+def test_template_must_be_an_xlsx_file(tmp_path: Path) -> None:
+    result = _carebot("roster", "template", tmp_path / "名单.xls", env=_environment(tmp_path))
+
+    assert result.returncode == 2
+    assert "xlsx" in result.stderr
+    assert not (tmp_path / "名单.xls").exists()
