@@ -18,7 +18,6 @@ from bot.dispatch import Dispatcher
 from bot.logs import RequestIdMiddleware
 from bot.runtime import open_runtime
 from bot.settings import Settings
-from handlers.context import HandlerConfig
 from storage.db import session_scope
 from storage.health import channel_problems
 
@@ -43,9 +42,7 @@ def create_app(
             app.state.dispatcher = Dispatcher(
                 sessions=runtime.sessions,
                 clock=the_clock,
-                config=HandlerConfig(
-                    tz=settings.tz, hotline=settings.hotline, channels=tuple(runtime.senders)
-                ),
+                config=settings.handler_config(tuple(runtime.senders)),
                 on_queued=runtime.outbox.wake,
             )
             channels = ", ".join(sorted(runtime.senders)) or "none"

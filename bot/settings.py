@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from handlers.context import HandlerConfig
 from storage.crypto import InvalidKeyError, validate_key
+from storage.safety import default_crisis_words
 
 
 class SettingsError(Exception):
@@ -28,6 +31,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     hotline: str = "400-161-9995"
     http_timeout: float = 10.0
+    crisis_words: str | None = None
+    alert_escalate_minutes: int = Field(default=120, ge=1)
 
     wecom_corp_id: str | None = None
     wecom_agent_id: int | None = None
@@ -104,6 +109,23 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def crisis_word_list(self) -> tuple[str, ...]:
+        """CAREBOT_CRISIS_WORDS (comma-separated) replaces the shipped list when set."""
+        if self.crisis_words is None:
+            return default_crisis_words()
+        return tuple(
+            w.strip() for w in self.crisis_words.replace("，", ",").split(",") if w.strip()
+        )
+
+    def handler_config(self, channels: tuple[str, ...]) -> HandlerConfig:
+        return HandlerConfig(
+            tz=self.tz,
+            hotline=self.hotline,
+            channels=channels,
+            crisis_words=self.crisis_word_list(),
+            alert_escalation=timedelta(minutes=self.alert_escalate_minutes),
+        )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from storage.models import Role
+from enum import StrEnum
+
+from storage.models import Role, TeamRole
 
 STAFF_ROLES = frozenset(
     {
@@ -53,3 +55,40 @@ def help_sections(roles: frozenset[str]) -> list[str]:
         Role.STUDENT,
     ]
     return [str(role) for role in order if role in roles]
+
+
+class View(StrEnum):
+    """How much of a student's file a viewer may see."""
+
+    FULL = "full"
+    BASIC = "basic"  # name, class and dorm: what a peer mentor needs to find the student
+
+
+def student_view(
+    roles: frozenset[str], *, seats: frozenset[str], same_college: bool
+) -> View | None:
+    """`seats`: the viewer's seats in this student's 1+1+1 team (possibly none)."""
+    if seats & {TeamRole.ACADEMIC_MENTOR, TeamRole.STUDENT_AFFAIRS}:
+        return View.FULL
+    if roles & {Role.SCHOOL_ADMIN, Role.PSYCH_CENTER}:
+        return View.FULL
+    if Role.COLLEGE_ADMIN in roles and same_college:
+        return View.FULL
+    if TeamRole.PEER_MENTOR in seats:
+        return View.BASIC
+    return None
+
+
+def may_log_visit(seats: frozenset[str]) -> bool:
+    """Only members of the student's own team record visits."""
+    return bool(seats)
+
+
+def is_peer_only(roles: frozenset[str]) -> bool:
+    """A peer mentor without any staff role: restricted kinds and views."""
+    return Role.PEER_MENTOR in roles and not is_staff(roles)
+
+
+def alert_recipient_roles() -> tuple[str, ...]:
+    """Who hears of a safety risk at level 1, besides the student-affairs teacher."""
+    return (Role.COLLEGE_ADMIN, Role.PSYCH_CENTER)

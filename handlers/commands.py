@@ -1,59 +1,83 @@
-"""Top-level commands: pure matching first, then the action that answers."""
+"""Top-level commands: pure matching first (no I/O), then the action that answers."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 
-from handlers import access
+from handlers import access, alerts, students, visit_start, weekly
+from handlers.answers import normalise, word_of
 from handlers.context import Context
 from handlers.envelopes import Inbound, Outbound, text
 from handlers.identity import Identity
 from messages.render import render
 
-Action = Callable[[Inbound, Identity, Context], Awaitable[list[Outbound]]]
-
-_SPACES = re.compile(r"\s+")
+Action = Callable[[Inbound, Identity, Context, str], Awaitable[list[Outbound]]]
 
 
-def normalise(raw: str | None) -> str:
-    """Trim, fold whitespace, and map full-width ASCII (e.g. from Chinese IMEs) to half-width."""
-    if not raw:
-        return ""
-    folded = "".join(
-        chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else " " if c == "\u3000" else c
-        for c in raw
-    )
-    return _SPACES.sub(" ", folded).strip()
-
-
-async def show_help(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:
+async def show_help(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
     sections = access.help_sections(who.roles)
     return [text(render("help", name=who.person.name, sections=sections))]
 
 
-async def whoami(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:
+async def whoami(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
     roles = [render(f"role_{role}") for role in access.help_sections(who.roles)]
     return [text(render("whoami", person=who.person, roles=roles))]
 
 
-COMMANDS: dict[str, Action] = {
+async def acknowledge_alert(
+    inbound: Inbound, who: Identity, ctx: Context, args: str
+) -> list[Outbound]:
+    if not args.isdigit():
+        return [text(render("no_permission"))]
+    return await alerts.acknowledge(ctx, who, int(args))
+
+
+WORDS: dict[str, Action] = {
     "帮助": show_help,
     "help": show_help,
     "?": show_help,
     "菜单": show_help,
     "我是谁": whoami,
+    "我的学生": students.my_students,
+    "撤销": students.undo,
+    "周报": weekly.start,
+    "记录": visit_start.start_log,
+}
+PREFIXED: dict[str, Action] = {
+    "记录": visit_start.start_log,
+    "查看": students.view_student,
+}
+BUTTONS: dict[str, Action] = {
+    "visit:start:": visit_start.start_from_button,
+    "alert:ack:": acknowledge_alert,
 }
 
 
-def match(inbound: Inbound) -> Action | None:
-    """Which command an inbound message asks for, without touching the database."""
-    word = normalise(inbound.button or inbound.text).lower()
-    return COMMANDS.get(word)
+FORM_STARTERS = frozenset({visit_start.start_log, visit_start.start_from_button, weekly.start})
+
+
+def match(inbound: Inbound, *, in_form: bool = False) -> tuple[Action, str] | None:
+    """Which command a message asks for, and its arguments. Inside a form, only whole-word
+    commands and command buttons interrupt: free text like 「查看了寝室」 is an answer."""
+    if inbound.button:
+        for prefix, action in BUTTONS.items():
+            if inbound.button.startswith(prefix):
+                return action, inbound.button.removeprefix(prefix)
+    word = word_of(inbound.button or inbound.text)
+    if word in WORDS:
+        return WORDS[word], ""
+    if in_form:
+        return None
+    raw = normalise(inbound.button or inbound.text)
+    for head, action in PREFIXED.items():
+        if raw == head or raw.startswith(head):
+            return action, raw.removeprefix(head).strip()
+    return None
 
 
 async def dispatch(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:
-    action = match(inbound)
-    if action is None:
+    found = match(inbound)
+    if found is None:
         return [text(render("not_understood", name=who.person.name))]
-    return await action(inbound, who, ctx)
+    action, args = found
+    return await action(inbound, who, ctx, args)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,6 +17,8 @@ class HandlerConfig:
     hotline: str
     channels: tuple[str, ...] = ()
     """Enabled channels for proactive messages, in order of preference."""
+    crisis_words: tuple[str, ...] = ()
+    alert_escalation: timedelta = timedelta(hours=2)
 
 
 @dataclass(frozen=True, slots=True)

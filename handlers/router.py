@@ -1,4 +1,5 @@
-"""Route an inbound message: identify the sender, pick the command, answer with templates.
+"""Route an inbound message: identify the sender, screen for crisis words, continue an open
+form or run a command, and answer with templates.
 
 The router is the error boundary: a handler failure is logged and answered kindly.
 """
@@ -6,15 +7,21 @@ The router is the error boundary: a handler failure is logged and answered kindl
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from handlers import commands
+from handlers import answers, commands, forms, safety, visits, weekly
 from handlers.context import Context
 from handlers.envelopes import Inbound, Outbound, text
 from handlers.identity import Identity, identify
 from messages.render import render
-from storage import audit
+from storage import audit, conversations
+from storage.models import Conversation
 
 log = logging.getLogger(__name__)
+
+FORMS = {form.name: form for form in (visits.FORM, weekly.FORM)}
+IDLE = timedelta(minutes=30)
+KEEP_DRAFT = timedelta(hours=24)
 
 
 async def sender(inbound: Inbound, ctx: Context) -> Identity | None:
@@ -37,7 +44,43 @@ async def answer_stranger(inbound: Inbound, ctx: Context) -> list[Outbound]:
 async def answer(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:
     try:
         async with ctx.session.begin_nested():
-            return await commands.dispatch(inbound, who, ctx)
+            return await _answer(inbound, who, ctx)
     except Exception:
         log.exception("handler failed")
         return [text(render("internal_error"))]
+
+
+async def _answer(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:
+    row = await conversations.load(ctx.session, person_id=who.person_id, channel=inbound.channel)
+    form = FORMS.get(row.form) if row else None
+    screened = await safety.screen(inbound, who, ctx, row)
+    if row is None or form is None:
+        return screened + await commands.dispatch(inbound, who, ctx)
+    return screened + await _in_form(inbound, who, ctx, row, form)
+
+
+async def _in_form(
+    inbound: Inbound, who: Identity, ctx: Context, row: Conversation, form: forms.Form
+) -> list[Outbound]:
+    idle = ctx.now - row.updated_at
+    word = answers.word_of(inbound.button or inbound.text)
+    if idle > KEEP_DRAFT:
+        await conversations.drop(ctx.session, person_id=who.person_id, channel=row.channel)
+        return [text(render("draft_expired")), *await commands.dispatch(inbound, who, ctx)]
+    if idle > IDLE and word not in answers.RESUME | answers.CANCEL:
+        found = commands.match(inbound, in_form=True)
+        extra = await found[0](inbound, who, ctx, found[1]) if found else []
+        return [text(render("draft_waiting", title=render(form.title))), *extra]
+    if word in answers.RESUME:
+        await conversations.touch(ctx.session, row, now=ctx.now)
+        return await forms.ask_again(ctx, who, row=row, form=form)
+    found = commands.match(inbound, in_form=True)
+    if found is not None and word not in answers.HELP:
+        if found[0] in commands.FORM_STARTERS:
+            replies = [text(render("form_in_progress", title=render(form.title)))]
+        else:
+            replies = await found[0](inbound, who, ctx, found[1])
+        return [*replies, *await forms.ask_again(ctx, who, row=row, form=form)]
+    return await forms.handle(
+        ctx, who, row=row, form=form, text=inbound.text or "", button=inbound.button
+    )

@@ -28,4 +28,5 @@ def render(key: str, **context: Any) -> str:
 
 def template_keys() -> list[str]:
     folder = resources.files("messages").joinpath("templates")
-    return sorted(p.name.removesuffix(".j2") for p in folder.iterdir() if p.name.endswith(".j2"))
+    names = (p.name for p in folder.iterdir())
+    return sorted(n.removesuffix(".j2") for n in names if n.endswith(".j2") and n[0] != "_")

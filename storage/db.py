@@ -30,21 +30,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Any) -> None:
+def _sqlite_begin_immediate(connection: Any) -> None:
     """BEGIN IMMEDIATE: take the write lock up front, so two writers never both read the same
     rows and then collide (SQLITE_BUSY_SNAPSHOT), and SAVEPOINTs work as documented."""
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, *, data_key: str, echo: bool = False) -> AsyncEngine:
-    """An async engine with the field cipher bound; SQLite gets WAL and foreign keys."""
+def _sqlite_begin_deferred(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def make_engine(
+    url: str, *, data_key: str, echo: bool = False, sqlite_immediate: bool = True
+) -> AsyncEngine:
+    """An async engine with the field cipher bound; SQLite gets WAL and foreign keys.
+
+    `sqlite_immediate=False` is for read-mostly tooling (tests inspecting the database) that
+    must not hold SQLite's write lock while the service under test works."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        begin = _sqlite_begin_immediate if sqlite_immediate else _sqlite_begin_deferred
+        event.listen(engine.sync_engine, "begin", begin)
     else:
         engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
     bind_cipher(engine.sync_engine.dialect, data_key)

@@ -252,3 +252,42 @@ class ChannelHealth(SQLModel, table=True):
     channel: str = Field(primary_key=True, max_length=16)
     problem: str | None = Field(default=None, max_length=500)
     at: datetime = Field(sa_column=_utc())
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class Alert(SQLModel, table=True):
+    """A safety risk raised by a visit log or crisis words; escalates until acknowledged."""
+
+    __table_args__ = (Index("ix_alert_open", "status", "escalate_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    student_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    raised_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    source: str = Field(max_length=16, description="visit_log | message")
+    detail: str | None = Field(default=None, sa_column=_secret())
+    status: str = Field(default=AlertStatus.OPEN, max_length=16)
+    level: int = 1
+    created_at: datetime = Field(sa_column=_utc())
+    escalate_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    acknowledged_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+
+
+class WeeklyReport(SQLModel, table=True):
+    """周报 for a key-attention student: status, contacts this week and a note."""
+
+    __tablename__ = "weekly_report"
+    __table_args__ = (UniqueConstraint("student_id", "week_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    student_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    author_id: int = Field(foreign_key="person.id")
+    week_start: date
+    status: str = Field(max_length=8, description="稳定 | 波动 | 危险")
+    contacts: int = 0
+    note: str | None = Field(default=None, sa_column=_secret())
+    created_at: datetime = Field(sa_column=_utc())

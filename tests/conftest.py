@@ -47,10 +47,14 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @pytest.fixture
-async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A session for arranging data; commit explicitly before the code under test reads it."""
-    async with sessions() as session:
+async def session(engine: AsyncEngine, database_url: str) -> AsyncIterator[AsyncSession]:
+    """A session for arranging and inspecting data; commit before the code under test reads
+    what it wrote. Its transactions never take SQLite's write lock up front, so a test may keep
+    it open while the service works."""
+    inspector = make_engine(database_url, data_key=DATA_KEY, sqlite_immediate=False)
+    async with make_sessionmaker(inspector)() as session:
         yield session
+    await inspector.dispose()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -10,27 +11,149 @@ from jinja2 import UndefinedError
 
 from messages.render import render, template_keys
 
-PERSON = SimpleNamespace(name="张三", code="2023000001", college="计算机学院")
+PERSON = SimpleNamespace(
+    id=1,
+    name="张三",
+    code="2023000001",
+    college="计算机学院",
+    class_name="计科2301",
+    dorm="东区3栋201",
+    key_attention=True,
+    kind="student",
+)
+LOG = SimpleNamespace(kind="谈心谈话", effect="保持稳定", risk=True, summary="情绪稳定")
+ALERT = SimpleNamespace(source="visit_log", detail="提到了轻生的念头", level=2)
+PROMPT = {
+    "choices": ["谈心谈话", "走访寝室"],
+    "default": "办公室",
+    "optional": True,
+    "rescue": True,
+    "values": {"student": "张三（计科2301）"},
+}
+ROLES = (
+    "academic_mentor",
+    "counsellor",
+    "class_teacher",
+    "college_admin",
+    "school_admin",
+    "psych_center",
+    "career_guidance",
+    "peer_mentor",
+    "student",
+)
+PLAIN = (
+    "internal_error",
+    "unknown_user",
+    "visit_title",
+    "weekly_title",
+    "form_first_step",
+    "form_not_skippable",
+    "form_skipped_value",
+    "button_confirm",
+    "button_cancel",
+    "button_yes",
+    "button_no",
+    "button_handled",
+    "draft_expired",
+    "hint_choice",
+    "hint_ambiguous",
+    "hint_yesno",
+    "hint_when_unparsed",
+    "hint_when_future",
+    "hint_when_too_old",
+    "visit_risk_reported",
+    "visit_no_students",
+    "no_permission",
+    "my_students_none",
+    "view_usage",
+    "student_ambiguous_code",
+    "weekly_none",
+    "weekly_done_marker",
+    "alert_handled",
+    "crisis_mentor",
+    "card_done",
+    "seat_academic_mentor",
+    "seat_student_affairs",
+    "seat_peer_mentor",
+)
+ASKS = (
+    "ask_student",
+    "ask_kind",
+    "ask_when",
+    "ask_place",
+    "ask_summary",
+    "ask_effect",
+    "ask_risk",
+    "ask_risk_detail",
+    "ask_follow_up",
+    "ask_weekly_student",
+    "ask_weekly_status",
+    "ask_weekly_note",
+)
+STEP = {"step": "内容摘要", "low": 2, "high": 500}
 SAMPLES: dict[str, dict[str, Any]] = {
+    **{key: {} for key in PLAIN},
+    **{f"role_{role}": {} for role in ROLES},
+    **{key: PROMPT for key in ASKS},
     "help": {"name": "李老师", "sections": ["counsellor", "student"]},
-    "internal_error": {},
     "not_understood": {"name": "李老师"},
-    "unknown_user": {},
     "whoami": {"person": PERSON, "roles": ["辅导员"]},
-    **{
-        f"role_{role}": {}
-        for role in (
-            "academic_mentor",
-            "counsellor",
-            "class_teacher",
-            "college_admin",
-            "school_admin",
-            "psych_center",
-            "career_guidance",
-            "peer_mentor",
-            "student",
-        )
+    "form_intro": {"title": "帮扶记录"},
+    "form_cancelled": {"title": "帮扶记录"},
+    "form_help": {"at_confirm": True},
+    "form_confirm": {"title": "帮扶记录", "rows": [("学生", "张三"), ("类型", "谈心谈话")]},
+    "form_in_progress": {"title": "帮扶记录"},
+    "draft_waiting": {"title": "帮扶记录"},
+    "hint_confirm": {"count": 8},
+    "hint_too_short": STEP,
+    "hint_too_long": STEP,
+    "visit_saved": {"student": "张三", "minutes": 10},
+    "visit_kind_not_allowed": {"kind": "心理疏导"},
+    "my_students": {
+        "every": 15,
+        "rows": [
+            {
+                "n": 1,
+                "label": "张三",
+                "dorm": "东区",
+                "seat": "学业导师",
+                "days": 16,
+                "due": True,
+                "key": True,
+            },
+            {
+                "n": 2,
+                "label": "李四",
+                "dorm": None,
+                "seat": "学工教师",
+                "days": None,
+                "due": True,
+                "key": False,
+            },
+        ],
     },
+    "view_basic": {"student": PERSON, "logs": [{"when": "11-20 10:00", "log": LOG}]},
+    "view_full": {
+        "student": PERSON,
+        "categories": ["孤儿"],
+        "team": {"academic_mentor": "王老师"},
+        "plan": "每周谈心",
+        "logs": [{"when": "11-20 10:00", "log": LOG, "author": "王老师"}],
+    },
+    "student_ambiguous": {"names": ["李四（计科2301）", "李四（软工2302）"]},
+    "student_not_found": {"token": "王五"},
+    "undo_nothing": {"minutes": 10},
+    "undo_done": {"student": "张三", "kind": "谈心谈话"},
+    "weekly_saved": {"student": "张三", "contacts": 2, "remaining": 1, "danger": True},
+    "alert_title": {"level": 2},
+    "alert": {
+        "alert": ALERT,
+        "student": PERSON,
+        "raiser": PERSON,
+        "when": datetime(2026, 11, 23, tzinfo=UTC).strftime("%m月%d日 %H:%M"),
+    },
+    "alert_already_handled": {"by": PERSON},
+    "crisis_student": {"hotline": "400-161-9995"},
 }
 
 

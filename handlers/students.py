@@ -1,0 +1,135 @@
+"""A mentor's students: 我的学生 (list and what is due), 查看 (a file, by role), 撤销 (undo)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers import access
+from handlers.context import Context
+from handlers.envelopes import Inbound, Outbound
+from handlers.identity import Identity
+from handlers.visits import UNDO_MINUTES, student_choice
+from messages.render import render
+from storage import audit, visits
+from storage.models import Person, VisitLog
+
+TALK_EVERY_DAYS = 15  # seed 001 §二.3: at least one talk every half month
+
+
+def _text(key: str, **context: object) -> list[Outbound]:
+    return [Outbound(kind="text", text=render(key, **context))]
+
+
+async def my_students(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
+    mine = await visits.assigned_students(ctx.session, who.person_id)
+    if not mine:
+        return _text("my_students_none")
+    ids = [person.id or 0 for person, _ in mine]
+    last = await visits.last_contacts(ctx.session, ids)
+    rows = []
+    for index, (person, seat) in enumerate(mine, start=1):
+        contact = last.get(person.id or 0)
+        days = (ctx.now - contact).days if contact else None
+        rows.append(
+            {
+                "n": index,
+                "label": student_choice(person).label,
+                "dorm": person.dorm,
+                "seat": render(f"seat_{seat}"),
+                "days": days,
+                "due": days is None or days >= TALK_EVERY_DAYS,
+                "key": person.key_attention and not access.is_peer_only(who.roles),
+            }
+        )
+    return _text("my_students", rows=rows, every=TALK_EVERY_DAYS)
+
+
+async def view_student(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
+    token = args.strip()
+    if not token:
+        return _text("view_usage")
+    found = await _find(ctx, who, token)
+    if isinstance(found, list):
+        return found
+    student, seats = found
+    view = access.student_view(
+        who.roles, seats=seats, same_college=student.college == who.person.college
+    )
+    if view is None:
+        await audit.record(
+            ctx.session,
+            action="denied_view_student",
+            at=ctx.now,
+            actor_id=who.person_id,
+            subject_id=student.id,
+        )
+        return _text("no_permission")
+    await audit.record(
+        ctx.session,
+        action=f"view_student_{view}",
+        at=ctx.now,
+        actor_id=who.person_id,
+        subject_id=student.id,
+    )
+    if view == access.View.BASIC:
+        mine = await visits.latest_logs(ctx.session, student.id or 0, author_id=who.person_id)
+        return _text("view_basic", student=student, logs=_logs(ctx, mine))
+    return await _full_view(ctx, student)
+
+
+async def _full_view(ctx: Context, student: Person) -> list[Outbound]:
+    sid = student.id or 0
+    case = await visits.case_file(ctx.session, sid)
+    team = await visits.team_of(ctx.session, sid)
+    return _text(
+        "view_full",
+        student=student,
+        categories=await visits.category_names(ctx.session, sid),
+        team={role: person.name for role, person in team.items()},
+        plan=case.plan if case else None,
+        logs=_logs(ctx, await visits.latest_logs(ctx.session, sid)),
+    )
+
+
+def _logs(ctx: Context, rows: list[tuple[VisitLog, str]]) -> list[dict[str, object]]:
+    result = []
+    for log, author in rows:
+        local = log.occurred_at.astimezone(ctx.config.tz)
+        result.append({"log": log, "author": author, "when": local.strftime("%m-%d %H:%M")})
+    return result
+
+
+async def _find(
+    ctx: Context, who: Identity, token: str
+) -> tuple[Person, frozenset[str]] | list[Outbound]:
+    """The student named by `token` with the viewer's seats, or the reply explaining why not."""
+    mine = await visits.assigned_students(ctx.session, who.person_id)
+    matches = [(p, s) for p, s in mine if token in (p.name, p.code, student_choice(p).label)]
+    if len(matches) > 1:
+        return _text("student_ambiguous", names=[student_choice(p).label for p, _ in matches])
+    if matches:
+        person, seat = matches[0]
+        return person, frozenset({seat})
+    anyone = await visits.students_named(ctx.session, token)
+    if len(anyone) == 1:
+        return anyone[0], frozenset()
+    if len(anyone) > 1:
+        return _text("student_ambiguous_code")
+    return _text("student_not_found", token=token)
+
+
+async def undo(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
+    """Delete the person's own last log, if it was saved in the last ten minutes."""
+    last = await visits.last_log_by(ctx.session, who.person_id)
+    if last is None or ctx.now - last.created_at > timedelta(minutes=UNDO_MINUTES):
+        return _text("undo_nothing", minutes=UNDO_MINUTES)
+    student = await ctx.session.get(Person, last.student_id)
+    await visits.delete_log(ctx.session, last)
+    await audit.record(
+        ctx.session,
+        action="visit_log_undone",
+        at=ctx.now,
+        actor_id=who.person_id,
+        subject_id=last.student_id,
+    )
+    return _text("undo_done", student=student.name if student else "", kind=last.kind)

@@ -1,0 +1,63 @@
+"""Safety alerts and the people they go to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Alert, AlertStatus, Person, PersonRole
+
+
+async def recent_open(
+    session: AsyncSession, *, student_id: int | None, raised_by: int | None, since: datetime
+) -> Alert | None:
+    """An open alert about the same student (or from the same person) raised since `since`."""
+    query = select(Alert).where(Alert.status == AlertStatus.OPEN)
+    query = query.where(col(Alert.created_at) >= since)
+    if student_id is not None:
+        query = query.where(Alert.student_id == student_id)
+    else:
+        query = query.where(col(Alert.student_id).is_(None)).where(Alert.raised_by == raised_by)
+    return (await session.exec(query.limit(1))).first()
+
+
+async def add(session: AsyncSession, alert: Alert) -> Alert:
+    session.add(alert)
+    await session.flush()
+    return alert
+
+
+async def get(session: AsyncSession, alert_id: int) -> Alert | None:
+    return await session.get(Alert, alert_id)
+
+
+async def due_for_escalation(session: AsyncSession, now: datetime) -> Sequence[Alert]:
+    query = (
+        select(Alert)
+        .where(Alert.status == AlertStatus.OPEN)
+        .where(col(Alert.escalate_at).is_not(None))
+        .where(col(Alert.escalate_at) <= now)
+        .order_by(col(Alert.id))
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.exec(query)).all()
+
+
+async def people_with_role(
+    session: AsyncSession, role: str, *, college: str | None = None
+) -> list[int]:
+    query = (
+        select(Person.id)
+        .join(PersonRole, col(PersonRole.person_id) == col(Person.id))
+        .where(PersonRole.role == role)
+    )
+    if college is not None:
+        query = query.where(Person.college == college)
+    return [pid for pid in (await session.exec(query)).all() if pid is not None]
+
+
+def next_escalation(now: datetime, after: timedelta, level: int, max_level: int) -> datetime | None:
+    return now + after if level < max_level else None

@@ -1,0 +1,65 @@
+"""Conversation state: one row per person per channel; the draft is encrypted JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Conversation
+
+
+async def load(session: AsyncSession, *, person_id: int, channel: str) -> Conversation | None:
+    query = (
+        select(Conversation)
+        .where(Conversation.person_id == person_id)
+        .where(Conversation.channel == channel)
+    )
+    return (await session.exec(query)).first()
+
+
+def data_of(row: Conversation) -> dict[str, Any]:
+    data = json.loads(row.data or "{}")
+    assert isinstance(data, dict)
+    return data
+
+
+async def save(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    channel: str,
+    form: str,
+    step: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> Conversation:
+    row = await load(session, person_id=person_id, channel=channel)
+    body = json.dumps(data, ensure_ascii=False)
+    if row is None:
+        row = Conversation(
+            person_id=person_id, channel=channel, form=form, step=step, data=body, updated_at=now
+        )
+    else:
+        row.form, row.step, row.data, row.updated_at = form, step, body, now
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def drop(session: AsyncSession, *, person_id: int, channel: str) -> None:
+    statement = (
+        delete(Conversation)
+        .where(Conversation.person_id == person_id)  # type: ignore[arg-type]
+        .where(Conversation.channel == channel)  # type: ignore[arg-type]
+    )
+    await session.exec(statement)
+
+
+async def touch(session: AsyncSession, row: Conversation, *, now: datetime) -> None:
+    row.updated_at = now
+    session.add(row)
+    await session.flush()

@@ -1,0 +1,32 @@
+"""Script conversations through the simulator API: say a line, read what the bot answered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+
+@dataclass
+class Chat:
+    client: httpx.AsyncClient
+    user: str
+    replies: list[dict[str, Any]] = field(default_factory=list)
+
+    async def say(self, text: str) -> str:
+        return await self._send({"user": self.user, "text": text})
+
+    async def press(self, button: str) -> str:
+        return await self._send({"user": self.user, "button": button})
+
+    async def _send(self, body: dict[str, str]) -> str:
+        response = await self.client.post("/sim/api/send", json=body)
+        assert response.status_code == 200, response.text
+        self.replies = response.json()["replies"]
+        assert self.replies, f"no reply to {body}"
+        return "\n".join(reply["text"] for reply in self.replies)
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        return [(b["key"], b["label"]) for r in self.replies for b in r.get("buttons", [])]
