@@ -1,13 +1,17 @@
-"""The clock process: one leader (advisory lock) runs the outbox sweeper and scheduled jobs;
-a second clock stands by until the leader goes away."""
+"""The clock process: one leader (advisory lock) runs the scheduled jobs and the outbox
+sweeper; a second clock stands by until the leader goes away."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot import jobs
 from bot.clock import Clock
-from bot.runtime import open_runtime
+from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
 from storage.leader import leadership
 
@@ -16,16 +20,40 @@ log = logging.getLogger(__name__)
 LOCK_NAME = "carebot-clock"
 
 
+def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
+    """Jobs are rebuilt from code and the database at every start; nothing is pickled."""
+    scheduler = AsyncIOScheduler(timezone=runtime.settings.tz)
+    scheduler.add_job(
+        jobs.escalate_alerts,
+        IntervalTrigger(minutes=1),
+        args=[runtime],
+        id="escalate_alerts",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=300,
+    )
+    return scheduler
+
+
 async def run_clock(
     settings: Settings, *, clock: Clock, standby_poll: float = 5.0, sweep_poll: float = 2.0
 ) -> None:
-    """Run forever: wait for leadership, then sweep the outbox until cancelled."""
+    """Run forever: wait for leadership, then run jobs and sweep the outbox until cancelled."""
     async with open_runtime(settings, clock=clock) as runtime:
         while True:
             async with leadership(runtime.engine, LOCK_NAME) as leader:
                 if leader:
-                    log.info("clock is the leader; sweeping the outbox")
-                    async with runtime.outbox.running(poll=sweep_poll):
-                        await asyncio.Event().wait()
+                    await _lead(runtime, sweep_poll)
             log.info("another clock is the leader; standing by")
             await asyncio.sleep(standby_poll)
+
+
+async def _lead(runtime: Runtime, sweep_poll: float) -> None:
+    log.info("clock is the leader; running jobs and sweeping the outbox")
+    scheduler = build_scheduler(runtime)
+    scheduler.start()
+    try:
+        async with runtime.outbox.running(poll=sweep_poll):
+            await asyncio.Event().wait()
+    finally:
+        scheduler.shutdown(wait=False)
