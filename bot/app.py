@@ -47,11 +47,14 @@ def create_app(
             )
             channels = ", ".join(sorted(runtime.senders)) or "none"
             log.info("carebot started (channels: %s)", channels)
-            if run_outbox:
-                async with runtime.outbox.running():
+            try:
+                if run_outbox:
+                    async with runtime.outbox.running():
+                        yield
+                else:
                     yield
-            else:
-                yield
+            finally:
+                await _finish_background(app)
 
     app = FastAPI(title="CareBot", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
@@ -65,6 +68,13 @@ def create_app(
         app.include_router(simulator.router)
         app.include_router(simulator.assets)
     return app
+
+
+async def _finish_background(app: FastAPI) -> None:
+    """Let dispatches that outlived their HTTP response commit before the runtime closes."""
+    callback = getattr(app.state, "wecom", None)
+    if callback is not None:
+        await callback.drain()
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -1,0 +1,105 @@
+"""WeCom callback envelopes: verify, decrypt and parse them safely; seal passive replies."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from xml.parsers.expat import ExpatError
+
+import xmltodict
+from wechatpy.enterprise.crypto import WeChatCrypto
+
+from bot.channels.base import MalformedError, SignatureError
+
+MAX_BODY = 64 * 1024
+"""A callback body larger than this is refused (WeCom's are a few hundred bytes)."""
+
+_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackQuery:
+    """The signed query of a callback; `echostr` only on URL verification."""
+
+    signature: str
+    timestamp: str
+    nonce: str
+    echostr: str | None = None
+
+
+def parse_xml(raw: bytes) -> dict[str, Any]:
+    """The fields under <xml>, refusing DOCTYPE and ENTITY declarations (XXE, billion laughs)."""
+    if _DECLARATION.search(raw):
+        raise MalformedError("XML declarations are not accepted")
+    try:
+        document = xmltodict.parse(raw, disable_entities=True)
+    except (ExpatError, ValueError, UnicodeError) as exc:
+        raise MalformedError(f"not well-formed XML ({type(exc).__name__})") from exc
+    fields = document.get("xml") if isinstance(document, dict) else None
+    if not isinstance(fields, dict):
+        raise MalformedError("the root element must be <xml> with fields")
+    return fields
+
+
+class Envelope:
+    """The app's token, EncodingAESKey and CorpID, applied with wechatpy's enterprise crypto."""
+
+    def __init__(self, *, token: str, aes_key: str, corp_id: str) -> None:
+        self._crypto = WeChatCrypto(token, aes_key, corp_id)
+        self.corp_id = corp_id
+
+    def echo(self, query: CallbackQuery) -> str:
+        """URL verification: the decrypted echostr, after the signature checks out."""
+        return self._decrypt(query, query.echostr or "")
+
+    def open(self, body: bytes, query: CallbackQuery) -> dict[str, Any]:
+        """The decrypted message fields of a POST body."""
+        encrypt = parse_xml(body).get("Encrypt")
+        if not isinstance(encrypt, str) or not encrypt:
+            raise MalformedError("no Encrypt field")
+        plain = self._decrypt(query, encrypt)
+        return parse_xml(plain.encode("utf-8"))
+
+    def _decrypt(self, query: CallbackQuery, encrypt: str) -> str:
+        try:
+            plain = self._crypto.check_signature(
+                query.signature, query.timestamp, query.nonce, encrypt
+            )
+        except Exception as exc:  # wechatpy raises struct.error, ValueError... on a wrong key
+            raise SignatureError(f"callback does not verify ({type(exc).__name__})") from exc
+        if not isinstance(plain, str):
+            raise SignatureError("callback does not verify (no plaintext)")
+        return plain
+
+    def seal(self, xml: str, query: CallbackQuery) -> str:
+        """Encrypt and sign a passive reply, reusing the request's timestamp and nonce."""
+        sealed: str = self._crypto.encrypt_message(xml, query.nonce, query.timestamp)
+        return sealed
+
+    def text_reply(self, *, to: str, content: str, at: datetime) -> str:
+        """The plaintext XML of a passive text reply."""
+        return _reply_xml(
+            to=to, corp_id=self.corp_id, at=at, kind="text", inner=_tag("Content", content)
+        )
+
+    def button_update(self, *, to: str, label: str, at: datetime) -> str:
+        """The plaintext XML that replaces the pressed card's buttons with one label."""
+        inner = f"<Button>{_tag('ReplaceName', label)}</Button>"
+        return _reply_xml(to=to, corp_id=self.corp_id, at=at, kind="update_button", inner=inner)
+
+
+def _cdata(value: str) -> str:
+    return "<![CDATA[" + value.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def _tag(name: str, value: str) -> str:
+    return f"<{name}>{_cdata(value)}</{name}>"
+
+
+def _reply_xml(*, to: str, corp_id: str, at: datetime, kind: str, inner: str) -> str:
+    return (
+        f"<xml>{_tag('ToUserName', to)}{_tag('FromUserName', corp_id)}"
+        f"<CreateTime>{int(at.timestamp())}</CreateTime>{_tag('MsgType', kind)}{inner}</xml>"
+    )
