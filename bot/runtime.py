@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -58,7 +59,8 @@ async def open_runtime(
     try:
         async with httpx.AsyncClient(timeout=settings.http_timeout, transport=transport) as http:
             senders = build_senders(settings, sessions=sessions, clock=clock, http=http)
-            outbox = OutboxSender(sessions=sessions, clock=clock, senders=senders)
+            lease = timedelta(seconds=settings.outbox_lease_seconds)
+            outbox = OutboxSender(sessions=sessions, clock=clock, senders=senders, lease=lease)
             yield Runtime(settings, clock, engine, sessions, http, senders, outbox)
     finally:
         await engine.dispose()

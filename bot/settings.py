@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     hotline: str = "400-161-9995"
     http_timeout: float = 10.0
+    outbox_lease_seconds: int = Field(default=120, ge=1)
     crisis_words: str | None = None
     alert_escalate_minutes: int = Field(default=120, ge=1)
 

@@ -76,12 +76,14 @@ class FakeWeComServer:
         token_lifetime: int = 7200,
         per_member_per_minute: int = 30,
         hang_seconds: float = 5.0,
+        send_delay: float = 0.0,
     ) -> None:
         self.corp_id, self.secret, self.agent_id = corp_id, secret, agent_id
         self._now: Callable[[], datetime] = clock.now if hasattr(clock, "now") else clock
         self.users = {user.lower() for user in users}
         self.token_lifetime, self.per_member_per_minute = token_lifetime, per_member_per_minute
         self.hang_seconds = hang_seconds
+        self.send_delay = send_delay  # seconds between delivering and answering (crash tests)
         self.calls: list[Call] = []
         self.deliveries: list[tuple[str, str, Any]] = []
         self.dropped: list[tuple[str, str, Any]] = []
@@ -242,6 +244,8 @@ class FakeWeComServer:
             interval = int(payload.get("duplicate_check_interval", 1800))
             until = self._now() + timedelta(seconds=interval)
             self._state.duplicates[digest] = (until, answer)
+        if self.send_delay:
+            await asyncio.sleep(self.send_delay)
         return JSONResponse(answer)
 
     def _earlier(self, digest: str, payload: dict[str, Any]) -> Answer | None:
