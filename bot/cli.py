@@ -77,9 +77,10 @@ def serve(
 
 def _register_optional() -> None:
     """Sub-commands that live in their own modules."""
-    from bot import cli_demo, cli_dingtalk, cli_ops, cli_roster
+    from bot import cli_demo, cli_dingtalk, cli_ops, cli_policy, cli_roster
 
     cli_dingtalk.register(app)
+    cli_policy.register(app)
     cli_roster.register(app)
     cli_demo.register(app)
     cli_ops.register(app)
