@@ -7,6 +7,7 @@ without races, whether that reply travels in the response or through the outbox.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,8 @@ from storage.inbound import first_delivery
 from storage.models import OutboxMessage
 
 PASSIVE = "passive"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -80,6 +83,23 @@ class Dispatcher:
         its response (the simulator); `window`: at most one reply may (WeCom)."""
         message_id.set(f"{inbound.channel}:{inbound.message_id}")
         now = self.clock.now()
+        try:
+            return await self._dispatch(inbound, window, delivered, now, failed=False)
+        except Exception:
+            # The whole transaction is gone; answer with an apology in a fresh one, so the
+            # person hears back and a retried delivery does not run the failing handler again.
+            log.exception("handling failed; answering with an apology")
+            return await self._dispatch(inbound, window, delivered, now, failed=True)
+
+    async def _dispatch(
+        self,
+        inbound: Inbound,
+        window: PassiveWindow | None,
+        delivered: bool,
+        now: datetime,
+        *,
+        failed: bool,
+    ) -> Outcome:
         async with session_scope(self.sessions) as session:
             ctx = Context(session=session, now=now, config=self.config)
             who = await router.sender(inbound, ctx)
@@ -90,8 +110,10 @@ class Dispatcher:
                 session, channel=inbound.channel, dedupe_key=inbound.message_id, at=now
             ):
                 return Outcome(duplicate=True, passive=await self._stored_passive(session, inbound))
-            replies = await router.answer(inbound, who, ctx)
+            replies = router.apology() if failed else await router.answer(inbound, who, ctx)
             passive = _choose_passive(replies, window) if not delivered else None
+            if passive is not None and window is not None and not window.claim():
+                passive = None
             rows = []
             for index, reply in enumerate(replies):
                 rows.append(
@@ -107,9 +129,6 @@ class Dispatcher:
                         platform_msgid=PASSIVE if reply is passive else None,
                     )
                 )
-            if passive is not None and window is not None and not window.claim():
-                await outbox.requeue(session, rows[0], now=now)
-                passive = None
         return await self._after_commit(rows, replies, passive, window, delivered)
 
     async def _after_commit(
@@ -122,7 +141,7 @@ class Dispatcher:
     ) -> Outcome:
         if passive is not None and window is not None and window.abandoned:
             async with session_scope(self.sessions) as session:  # the response left without it
-                await outbox.requeue(session, rows[0], now=self.clock.now())
+                await outbox.requeue(session, rows[0].id or 0, now=self.clock.now())
             passive = None
         queued = not delivered and len(rows) > (1 if passive is not None else 0)
         if queued:

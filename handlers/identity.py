@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person
-from storage.people import find_by_account, roles_of
+from storage import people
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ class Identity:
 
 
 async def identify(session: AsyncSession, *, channel: str, account: str) -> Identity | None:
-    person = await find_by_account(session, channel=channel, account=account)
-    if person is None:
+    found = await people.identify(session, channel=channel, account=account)
+    if found is None:
         return None
-    return Identity(person=person, roles=await roles_of(session, person))
+    return Identity(person=found[0], roles=found[1])

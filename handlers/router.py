@@ -1,7 +1,7 @@
 """Route an inbound message: identify the sender, screen for crisis words, continue an open
 form or run a command, and answer with templates.
 
-The router is the error boundary: a handler failure is logged and answered kindly.
+A handler failure rolls back everything it wrote; the person gets `apology()`.
 """
 
 from __future__ import annotations
@@ -41,20 +41,20 @@ async def answer_stranger(inbound: Inbound, ctx: Context) -> list[Outbound]:
     return [text(render("unknown_user"))]
 
 
+def apology() -> list[Outbound]:
+    """What a person hears when handling their message failed (the caller rolled back)."""
+    return [text(render("internal_error"))]
+
+
 async def answer(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:
-    try:
-        async with ctx.session.begin_nested():
-            return await _answer(inbound, who, ctx)
-    except Exception:
-        log.exception("handler failed")
-        return [text(render("internal_error"))]
-
-
-async def _answer(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:
+    """The replies to a known person's message. Errors propagate: the dispatcher rolls the
+    whole transaction back and answers with `apology()` instead."""
     row = await conversations.load(ctx.session, person_id=who.person_id, channel=inbound.channel)
     form = FORMS.get(row.form) if row else None
     screened = await safety.screen(inbound, who, ctx, row)
     if row is None or form is None:
+        if screened and commands.match(inbound) is None:
+            return screened  # a person in crisis hears care, not "I did not understand"
         return screened + await commands.dispatch(inbound, who, ctx)
     return screened + await _in_form(inbound, who, ctx, row, form)
 

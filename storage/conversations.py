@@ -6,19 +6,23 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import delete, select
+from sqlalchemy import bindparam
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Conversation
 
+_LOAD = (
+    select(Conversation)
+    .where(col(Conversation.person_id) == bindparam("person_id"))
+    .where(col(Conversation.channel) == bindparam("channel"))
+)
+
 
 async def load(session: AsyncSession, *, person_id: int, channel: str) -> Conversation | None:
-    query = (
-        select(Conversation)
-        .where(Conversation.person_id == person_id)
-        .where(Conversation.channel == channel)
-    )
-    return (await session.exec(query)).first()
+    """Runs for every message from a known person: the statement is built once."""
+    result = await session.exec(_LOAD, params={"person_id": person_id, "channel": channel})
+    return result.first()
 
 
 def data_of(row: Conversation) -> dict[str, Any]:

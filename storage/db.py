@@ -51,7 +51,9 @@ def make_engine(
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo)
+        # One connection: SQLite has one writer anyway, and queueing in asyncio is far cheaper
+        # than many connections spinning on the busy handler for the write lock.
+        engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         begin = _sqlite_begin_immediate if sqlite_immediate else _sqlite_begin_deferred
         event.listen(engine.sync_engine, "begin", begin)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,9 +27,12 @@ async def enqueue(
     delivered: bool = False,
     platform_msgid: str | None = None,
 ) -> OutboxMessage:
-    """Add a message row; `delivered` marks channels that deliver inside the request itself."""
+    """Add a message row; `delivered` marks channels that deliver inside the request itself.
+
+    A Core INSERT … RETURNING rather than the unit of work: this runs for every reply, and the
+    returned object is a detached record of what was written."""
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-    row = OutboxMessage(
+    values: dict[str, Any] = dict(
         channel=channel,
         person_id=person_id,
         recipient=recipient,
@@ -41,10 +44,14 @@ async def enqueue(
         created_at=now,
         sent_at=now if delivered else None,
         platform_msgid=platform_msgid,
+        attempts=0,
     )
-    session.add(row)
-    await session.flush()
-    return row
+    connection = await session.connection()
+    result = await connection.execute(_INSERT, values)
+    return OutboxMessage.model_construct(id=result.scalar_one(), **values)
+
+
+_INSERT = insert(OutboxMessage).returning(col(OutboxMessage.id))
 
 
 async def delivered_to(
@@ -63,16 +70,14 @@ async def delivered_to(
     return (await session.exec(query)).all()
 
 
-async def requeue(session: AsyncSession, row: OutboxMessage, *, now: datetime) -> None:
+async def requeue(session: AsyncSession, row_id: int, *, now: datetime) -> None:
     """A row meant for a passive reply goes to the sender after all."""
-    row.status, row.sent_at, row.platform_msgid, row.next_attempt_at = (
-        OutboxStatus.QUEUED,
-        None,
-        None,
-        now,
+    statement = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id)
+        .values(status=OutboxStatus.QUEUED, sent_at=None, platform_msgid=None, next_attempt_at=now)
     )
-    session.add(row)
-    await session.flush()
+    await session.exec(statement)
 
 
 async def by_key(session: AsyncSession, idempotency_key: str) -> OutboxMessage | None:

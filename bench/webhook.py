@@ -1,0 +1,279 @@
+"""Benchmark the full WeCom pipeline against a bare FastAPI endpoint, in one run.
+
+A registered mentor's encrypted message goes through signature check, decryption, dedupe,
+routing, a handler with its database writes and an encrypted passive reply. wrk replays
+pre-encrypted messages with distinct MsgIds over 32 loopback connections; CPU time is
+user+sys of the server process tree divided by requests served. Prints JSON.
+
+Usage: python bench/webhook.py [--seconds 10] [--connections 32] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from wechatpy.enterprise.crypto import WeChatCrypto
+
+ROOT = Path(__file__).resolve().parent.parent
+CORP_ID, TOKEN = "wwbenchcorp0001", "benchtoken"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+DATA_KEY = "0Xm2GRUFyeNI5iEPOAzaFYUUi8YIzLqL8_3VdMWOgtY="
+MENTOR = "BenchMentor"
+LUA = """
+-- Each wrk thread replays its own share of the lines, so no MsgId is sent twice.
+local counter = 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+local lines = {}
+local index = 0
+init = function(args)
+  local threads, i = tonumber(args[2]), 0
+  for line in io.lines(args[1]) do
+    if i % threads == id then lines[#lines + 1] = line end
+    i = i + 1
+  end
+end
+request = function()
+  index = index % #lines + 1
+  local path, body = lines[index]:match("([^\\t]+)\\t(.*)")
+  return wrk.format("POST", path, {["Content-Type"] = "text/xml"}, body)
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def encrypted_requests(count: int) -> list[str]:
+    crypto = WeChatCrypto(TOKEN, AES_KEY, CORP_ID)
+    lines = []
+    timestamp = str(int(time.time()))
+    for index in range(count):
+        xml = (
+            f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{MENTOR}]]></FromUserName>"
+            f"<CreateTime>{timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[帮助]]></Content><MsgId>{10**15 + index}</MsgId>"
+            f"<AgentID>1000002</AgentID></xml>"
+        )
+        nonce = f"n{index}"
+        envelope = crypto.encrypt_message(xml, nonce, timestamp)
+        encrypt = re.search(r"<Encrypt><!\[CDATA\[(.*?)\]\]></Encrypt>", envelope).group(1)  # type: ignore[union-attr]
+        signature = re.search(r"<MsgSignature><!\[CDATA\[(.*?)\]\]>", envelope).group(1)  # type: ignore[union-attr]
+        body = (
+            f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName>"
+            f"<AgentID><![CDATA[1000002]]></AgentID><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+        )
+        query = f"msg_signature={signature}&timestamp={timestamp}&nonce={nonce}"
+        lines.append(f"/wecom/callback?{query}\t{body}")
+    return lines
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAREBOT_")}
+    env.update(
+        CAREBOT_DATABASE_URL=database_url,
+        CAREBOT_DATA_KEY=DATA_KEY,
+        CAREBOT_WECOM_CORP_ID=CORP_ID,
+        CAREBOT_WECOM_AGENT_ID="1000002",
+        CAREBOT_WECOM_SECRET="bench-secret",
+        CAREBOT_WECOM_TOKEN=TOKEN,
+        CAREBOT_WECOM_AES_KEY=AES_KEY,
+        CAREBOT_WECOM_API_BASE="http://127.0.0.1:9",
+        CAREBOT_WECOM_MAX_CLOCK_SKEW="0",
+        CAREBOT_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+async def prepare_database(database_url: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    from storage import migrate
+    from storage.categories import sync_categories
+    from storage.db import make_engine, make_sessionmaker, session_scope
+    from tests.fakes.roster import make_staff
+
+    await asyncio.to_thread(migrate.upgrade, database_url)
+    engine = make_engine(database_url, data_key=DATA_KEY)
+    async with session_scope(make_sessionmaker(engine)) as session:
+        await sync_categories(session)
+        await make_staff(session, name="压测老师", code="TBENCH", wecom=MENTOR)
+    await engine.dispose()
+
+
+def cpu_seconds(pid: int) -> float:
+    """user+sys of a process and its children (reaped and live), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for proc in [pid, *children(pid)]:
+        try:
+            fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += sum(int(fields[i]) for i in (11, 12, 13, 14)) / ticks
+    return total
+
+
+def children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return []
+    return [int(c) for c in found for c in [c, *map(str, children(int(c)))]]
+
+
+def wait_ready(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+def run_wrk(port: int, script: Path, data: Path, seconds: int, connections: int) -> dict[str, Any]:
+    command = [
+        "wrk",
+        f"-c{connections}",
+        "-t2",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        f"http://127.0.0.1:{port}",
+        "--",
+        str(data),
+        "2",
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(output)
+
+
+def parse_wrk(output: str) -> dict[str, Any]:
+    def ms(value: str) -> float:
+        number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+        return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", output, re.M))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "requests": requests,
+        "throughput_rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
+        "p50_ms": ms(latency["50"]),
+        "p99_ms": ms(latency["99"]),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def measure(
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    args: argparse.Namespace,
+    script: Path,
+    data: tuple[Path, Path],
+) -> dict[str, Any]:
+    server = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_ready(port)
+        run_wrk(port, script, data[0], 2, args.connections)  # warm-up, its own messages
+        before = cpu_seconds(server.pid)
+        result = run_wrk(port, script, data[1], args.seconds, args.connections)
+        used = cpu_seconds(server.pid) - before
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)
+    result["cpu_ms_per_request"] = round(used * 1000 / max(1, result["requests"]), 4)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--messages", type=int, default=40000)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is required: apt-get install wrk")
+    work = Path(tempfile.mkdtemp(prefix="carebot-bench-"))
+    database_url = args.database_url or f"sqlite+aiosqlite:///{work / 'bench.db'}"
+    asyncio.run(prepare_database(database_url))
+    script, warmup, data = work / "replay.lua", work / "warmup.tsv", work / "requests.tsv"
+    script.write_text(LUA)
+    lines = encrypted_requests(args.messages + 5000)
+    warmup.write_text("\n".join(lines[:5000]) + "\n")
+    data.write_text("\n".join(lines[5000:]) + "\n")
+    files = (warmup, data)
+    python = sys.executable
+    bare_port, bot_port = free_port(), free_port()
+    bare = measure(
+        [
+            python,
+            "-m",
+            "uvicorn",
+            "bench.bare_app:app",
+            "--port",
+            str(bare_port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        server_env(database_url),
+        bare_port,
+        args,
+        script,
+        files,
+    )
+    carebot = measure(
+        [str(Path(python).with_name("carebot")), "serve", "--port", str(bot_port)],
+        server_env(database_url),
+        bot_port,
+        args,
+        script,
+        files,
+    )
+    ratio = bare["cpu_ms_per_request"] / max(1e-9, carebot["cpu_ms_per_request"])
+    print(
+        json.dumps(
+            {
+                "benchmark": "webhook",
+                "database": database_url.split(":")[0],
+                "connections": args.connections,
+                "seconds": args.seconds,
+                "bare": bare,
+                "carebot": carebot,
+                "cpu_ratio_bare_over_carebot": round(ratio, 3),
+                "target": {"cpu_ratio_min": 0.25, "p99_ms_max": 50},
+                "meets_target": ratio >= 0.25 and carebot["p99_ms"] <= 50,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
