@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: -
-Create Date: 2026-11-23 08:04:12.176088
+Create Date: 2026-11-23 08:26:56.230197
 """
 
 from collections.abc import Sequence
@@ -223,6 +223,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("person_id", "role"),
     )
     op.create_table(
+        "reminder_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("items", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("person_id", "kind", "day"),
+    )
+    op.create_table(
         "student_category",
         sa.Column("student_id", sa.Integer(), nullable=False),
         sa.Column("category_code", sa.String(length=32), nullable=False),
@@ -290,6 +302,7 @@ def downgrade() -> None:
 
     op.drop_table("visit_log")
     op.drop_table("student_category")
+    op.drop_table("reminder_log")
     op.drop_table("person_role")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_inbox")
