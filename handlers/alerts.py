@@ -16,7 +16,7 @@ from handlers.delivery import send_to_people
 from handlers.envelopes import Button, Outbound
 from handlers.identity import Identity
 from messages.render import render
-from storage import alerts, audit, visits
+from storage import alerts, audit, outbox, visits
 from storage.models import Alert, AlertStatus, Person, Role, TeamRole
 
 log = logging.getLogger(__name__)
@@ -106,15 +106,27 @@ async def _notify(ctx: Context, alert: Alert, people: list[int]) -> None:
         text=body,
         buttons=(Button(f"alert:ack:{alert.id}", render("button_handled")),),
     )
-    await send_to_people(
-        ctx, person_ids=people, message=message, key=f"alert:{alert.id}:level{alert.level}"
-    )
+    await send_to_people(ctx, person_ids=people, message=message, key=_key(alert, alert.level))
+
+
+def _key(alert: Alert, level: int) -> str:
+    """The send key of one level's messages; `send_to_people` appends the person id."""
+    return f"alert:{alert.id}:level{level}"
+
+
+async def _received(ctx: Context, alert: Alert, person_id: int) -> bool:
+    """Whether this person was sent the alert, at any level so far."""
+    for level in range(1, alert.level + 1):
+        if await outbox.by_key(ctx.session, f"{_key(alert, level)}:{person_id}") is not None:
+            return True
+    return False
 
 
 async def acknowledge(ctx: Context, who: Identity, alert_id: int) -> list[Outbound]:
     """`已处理` on an alert card: any staff member who received it may close it."""
     alert = await alerts.get(ctx.session, alert_id)
-    if alert is None or not access.is_staff(who.roles):
+    recipient = alert is not None and await _received(ctx, alert, who.person_id)
+    if alert is None or not recipient or not access.is_staff(who.roles):
         return [Outbound(kind="text", text=render("no_permission"))]
     if alert.status == AlertStatus.ACKNOWLEDGED:
         by = await ctx.session.get(Person, alert.acknowledged_by) if alert.acknowledged_by else None

@@ -53,6 +53,12 @@ class Invalid:
     reason: str
 
 
+def number_of(text: str) -> int | None:
+    """A plain count or id: decimal digits only (not ① or ²), and small enough for a database
+    integer; anything else is not a number."""
+    return int(text) if text.isdecimal() and len(text) <= 9 else None
+
+
 def edit_number(word: str) -> int | None:
     match = _EDIT.match(word)
     return int(match.group(1)) if match else None
@@ -74,15 +80,16 @@ def parse(
 def _button_index(button: str | None) -> int | None:
     if button and button.startswith("form:choice:"):
         tail = button.removeprefix("form:choice:")
-        return int(tail) if tail.isdigit() else None
+        return number_of(tail)
     return None
 
 
 def _choice(raw: str, button: str | None, choices: Sequence[Choice]) -> Parsed | Invalid:
     index = _button_index(button)
     word = word_of(raw)
-    if index is None and word.isdigit():
-        index = int(word) - 1
+    number = number_of(word)
+    if index is None and number is not None:
+        index = number - 1
     if index is not None:
         if 0 <= index < len(choices):
             return Parsed(choices[index].value, choices[index].label)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from handlers import access, alerts, students, visit_start, weekly
-from handlers.answers import normalise, word_of
+from handlers import access, alerts, reminders, students, visit_start, weekly
+from handlers.answers import normalise, number_of, word_of
 from handlers.context import Context
 from handlers.envelopes import Inbound, Outbound, text
 from handlers.identity import Identity
@@ -27,9 +27,10 @@ async def whoami(inbound: Inbound, who: Identity, ctx: Context, args: str) -> li
 async def acknowledge_alert(
     inbound: Inbound, who: Identity, ctx: Context, args: str
 ) -> list[Outbound]:
-    if not args.isdigit():
+    alert_id = number_of(args)
+    if alert_id is None:
         return [text(render("no_permission"))]
-    return await alerts.acknowledge(ctx, who, int(args))
+    return await alerts.acknowledge(ctx, who, alert_id)
 
 
 WORDS: dict[str, Action] = {
@@ -42,6 +43,8 @@ WORDS: dict[str, Action] = {
     "撤销": students.undo,
     "周报": weekly.start,
     "记录": visit_start.start_log,
+    "待办": reminders.todo,
+    "发送今日提醒": reminders.send_now,
 }
 PREFIXED: dict[str, Action] = {
     "记录": visit_start.start_log,
@@ -71,8 +74,13 @@ def match(inbound: Inbound, *, in_form: bool = False) -> tuple[Action, str] | No
     raw = normalise(inbound.button or inbound.text)
     for head, action in PREFIXED.items():
         if raw == head or raw.startswith(head):
-            return action, raw.removeprefix(head).strip()
+            return action, _args_after(head, inbound.button or inbound.text or "")
     return None
+
+
+def _args_after(head: str, original: str) -> str:
+    """What follows the command word, as typed: a summary keeps its own punctuation."""
+    return original.strip().removeprefix(head).strip()
 
 
 async def dispatch(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:

@@ -41,7 +41,6 @@ class State:
     labels: dict[str, str] = field(default_factory=dict)
     history: list[str] = field(default_factory=list)
     misses: int = 0
-    return_to: str | None = None
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> State:
@@ -53,7 +52,6 @@ class State:
             "labels": self.labels,
             "history": self.history,
             "misses": self.misses,
-            "return_to": self.return_to,
         }
 
 
@@ -154,7 +152,7 @@ async def _back(run: Run, form: Form, row: Conversation) -> list[Outbound]:
     previous = state.history.pop()
     state.values.pop(previous, None)
     state.labels.pop(previous, None)
-    state.misses, state.return_to = 0, None
+    state.misses = 0
     await _save(run, form, row.channel, previous)
     return [await _question(run, form, form.step(previous))]
 
@@ -168,7 +166,7 @@ async def _skip(run: Run, form: Form, row: Conversation) -> list[Outbound]:
         _store(run.state, step, None, render("form_skipped_value"))
     else:
         _store(run.state, step, default.value, default.label)
-    return await _advance(run, form, row.channel, done=step.name)
+    return await _advance(run, form, row.channel)
 
 
 async def _answer(
@@ -180,7 +178,7 @@ async def _answer(
     if isinstance(parsed, answers.Invalid):
         return await _miss(run, form, row.channel, step, parsed.reason)
     _store(run.state, step, parsed.value, parsed.label)
-    return await _advance(run, form, row.channel, done=step.name)
+    return await _advance(run, form, row.channel)
 
 
 async def _miss(run: Run, form: Form, channel: str, step: Step, reason: str) -> list[Outbound]:
@@ -199,14 +197,11 @@ def _store(state: State, step: Step, value: Any, label: str) -> None:
     state.misses = 0
 
 
-async def _advance(
-    run: Run, form: Form, channel: str, *, done: str | None = None, intro: bool = False
-) -> list[Outbound]:
-    """Ask the next unanswered step, or show the confirmation when all are answered."""
+async def _advance(run: Run, form: Form, channel: str, *, intro: bool = False) -> list[Outbound]:
+    """Ask the next unanswered step, or show the confirmation when all are answered (after
+    修改 N that is the confirmation again, unless the new answer opened a step)."""
     state = run.state
-    if state.return_to == CONFIRM and done is not None:
-        state.return_to = None
-        return await _to_confirm(run, form, channel)
+    _forget_hidden(state, form)
     for step in form.shown(state.values):
         if step.name not in state.values:
             await _save(run, form, channel, step.name)
@@ -214,6 +209,15 @@ async def _advance(
             intro_line = [_text("form_intro", title=render(form.title))] if intro else []
             return [*intro_line, question]
     return await _to_confirm(run, form, channel)
+
+
+def _forget_hidden(state: State, form: Form) -> None:
+    """Answers to steps that no longer apply (a risk taken back) are neither shown nor stored."""
+    shown = {step.name for step in form.shown(state.values)}
+    for step in form.steps:
+        if step.name not in shown:
+            state.values.pop(step.name, None)
+            state.labels.pop(step.name, None)
 
 
 async def _to_confirm(run: Run, form: Form, channel: str) -> list[Outbound]:
@@ -231,7 +235,6 @@ async def _at_confirm(
     shown = form.shown(run.state.values)
     if number is not None and 1 <= number <= len(shown):
         step = shown[number - 1]
-        run.state.return_to = CONFIRM
         await _save(run, form, channel, step.name)
         return [await _question(run, form, step)]
     return [_text("hint_confirm", count=len(shown)), await _confirmation(run, form)]

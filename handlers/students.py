@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from handlers import access
+from handlers.answers import normalise
 from handlers.context import Context
 from handlers.envelopes import Inbound, Outbound
 from handlers.identity import Identity
@@ -29,7 +30,7 @@ async def my_students(inbound: Inbound, who: Identity, ctx: Context, args: str) 
     rows = []
     for index, (person, seat) in enumerate(mine, start=1):
         contact = last.get(person.id or 0)
-        days = (ctx.now - contact).days if contact else None
+        days = _days_since(ctx, contact) if contact else None
         rows.append(
             {
                 "n": index,
@@ -42,6 +43,12 @@ async def my_students(inbound: Inbound, who: Identity, ctx: Context, args: str) 
             }
         )
     return _text("my_students", rows=rows, every=TALK_EVERY_DAYS)
+
+
+def _days_since(ctx: Context, moment: datetime) -> int:
+    """Calendar days in local time: yesterday afternoon is 1 day ago, not "today"."""
+    tz = ctx.config.tz
+    return (ctx.now.astimezone(tz).date() - moment.astimezone(tz).date()).days
 
 
 async def view_student(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
@@ -104,7 +111,7 @@ async def _find(
 ) -> tuple[Person, frozenset[str]] | list[Outbound]:
     """The student named by `token` with the viewer's seats, or the reply explaining why not."""
     mine = await visits.assigned_students(ctx.session, who.person_id)
-    matches = [(p, s) for p, s in mine if token in (p.name, p.code, student_choice(p).label)]
+    matches = [(p, s) for p, s in mine if normalise(token) in _names_of(p)]
     if len(matches) > 1:
         return _text("student_ambiguous", names=[student_choice(p).label for p, _ in matches])
     if matches:
@@ -116,6 +123,12 @@ async def _find(
     if len(anyone) > 1:
         return _text("student_ambiguous_code")
     return _text("student_not_found", token=token)
+
+
+def _names_of(student: Person) -> set[str]:
+    """How a viewer may name a student: name, 学号, the listed label, or name and class."""
+    label, spaced = student_choice(student).label, f"{student.name} {student.class_name or ''}"
+    return {normalise(name) for name in (student.name, student.code, label, spaced)}
 
 
 async def undo(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:

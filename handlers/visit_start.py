@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers import access, forms, visits
+from handlers.answers import number_of
 from handlers.context import Context
 from handlers.envelopes import Inbound, Outbound, text
 from handlers.identity import Identity
@@ -39,8 +40,9 @@ async def start_from_button(
     inbound: Inbound, who: Identity, ctx: Context, args: str
 ) -> list[Outbound]:
     """`visit:start:<student id>:<kind>` from a reminder: student and kind prefilled."""
-    student_id, _, kind = args.partition(":")
-    student = await ctx.session.get(Person, int(student_id)) if student_id.isdigit() else None
+    head, _, kind = args.partition(":")
+    student_id = number_of(head)
+    student = await ctx.session.get(Person, student_id) if student_id is not None else None
     if student is None or not await _may_log(who, ctx, student):
         return await _denied(who, ctx, student)
     prefill: Prefill = {"student": (str(student.id), visits.student_choice(student).label)}

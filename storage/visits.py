@@ -13,14 +13,18 @@ from storage.models import Assignment, CaseFile, Category, Person, StudentCatego
 
 
 async def assigned_students(session: AsyncSession, mentor_id: int) -> list[tuple[Person, str]]:
-    """The students in whose team the mentor sits, with the seat, by class and name."""
+    """The students in whose team the mentor sits, by class and name; each student once, with
+    one seat, even when the mentor holds two seats of the same team."""
     query = (
         select(Person, Assignment.role)
         .join(Assignment, col(Assignment.student_id) == col(Person.id))
         .where(Assignment.mentor_id == mentor_id)
-        .order_by(col(Person.class_name), col(Person.name), col(Person.code))
+        .order_by(col(Person.class_name), col(Person.name), col(Person.code), col(Assignment.role))
     )
-    return [(person, role) for person, role in (await session.exec(query)).all()]
+    seats: dict[int | None, tuple[Person, str]] = {}
+    for person, role in (await session.exec(query)).all():
+        seats.setdefault(person.id, (person, role))
+    return list(seats.values())
 
 
 async def team_of(session: AsyncSession, student_id: int) -> dict[str, Person]:
