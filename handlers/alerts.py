@@ -156,6 +156,6 @@ async def escalate_due(ctx: Context) -> int:
         ctx.session.add(alert)
         school = await alerts.people_with_role(ctx.session, Role.SCHOOL_ADMIN)
         again = await _level_one(ctx, alert, None)
-        await _notify(ctx, alert, _unique(school + again, exclude=None))
+        await _notify(ctx, alert, _unique(school + again, exclude=alert.raised_by))
         moved += 1
     return moved

@@ -31,6 +31,7 @@ class Choice:
     value: str
     label: str
     aliases: tuple[str, ...] = ()
+    note: str = ""  # shown after the label in the question, never stored with the answer
 
 
 @dataclass(slots=True)
@@ -256,7 +257,7 @@ async def _question(run: Run, form: Form, step: Step, *, rescue: bool = False) -
     default = step.default(run) if step.default else None
     body = render(
         step.prompt,
-        choices=[c.label for c in choices],
+        choices=[c.label + c.note for c in choices],
         default=default.label if default else None,
         optional=step.optional,
         rescue=rescue,
@@ -266,7 +267,7 @@ async def _question(run: Run, form: Form, step: Step, *, rescue: bool = False) -
         choices = [Choice("是", render("button_yes")), Choice("否", render("button_no"))]
     if choices and (rescue or len(choices) <= CARD_BUTTONS):
         shown = choices[:CARD_BUTTONS]
-        buttons = tuple(Button(f"form:choice:{i}", c.label) for i, c in enumerate(shown))
+        buttons = tuple(Button(f"form:choice:{i}", c.label + c.note) for i, c in enumerate(shown))
         return Outbound(kind="card", title=render(form.title), text=body, buttons=buttons)
     return Outbound(kind="text", text=body)
 

@@ -31,7 +31,7 @@ async def _choices(run: Run, step: Step) -> list[Choice]:
         students = await weekly.key_students_of(run.ctx.session, run.who.person_id)
         return [
             Choice(
-                c.value, c.label + (render("weekly_done_marker") if s.id in done else ""), c.aliases
+                c.value, c.label, c.aliases, render("weekly_done_marker") if s.id in done else ""
             )
             for s in students
             for c in [student_choice(s)]
