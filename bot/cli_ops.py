@@ -1,4 +1,4 @@
-"""Operations commands: the clock process and the outbox."""
+"""Operations commands: the clock process, today's reminders and the outbox."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ outbox_app = typer.Typer(no_args_is_help=True, help="The outgoing message queue.
 def register(app: typer.Typer) -> None:
     app.add_typer(outbox_app, name="outbox")
     app.command("clock")(clock)
+    app.command("remind")(remind)
 
 
 def _settings() -> Settings:
@@ -32,6 +33,28 @@ def clock() -> None:
     config = _settings()
     logs.configure(fmt=config.log_format, level=config.log_level)
     asyncio.run(run_clock(config, clock=SystemClock()))
+
+
+def remind(
+    now: Annotated[
+        bool, typer.Option("--now", help="Send at once, whatever the time or day.")
+    ] = False,
+) -> None:
+    """Send today's digests to everyone with something due who has not had one today.
+
+    Without --now only at the digest time on a digest day outside quiet hours (what the
+    clock does every few minutes); with --now at once (demos). Prints how many were sent."""
+    config = _settings()
+    sent = asyncio.run(_remind(config, on_demand=now))
+    typer.echo(f"sent today's digest to {sent} person(s)")
+
+
+async def _remind(config: Settings, *, on_demand: bool) -> int:
+    from bot import jobs
+    from bot.runtime import open_runtime
+
+    async with open_runtime(config, clock=SystemClock()) as runtime:
+        return await jobs.send_digests(runtime, on_demand=on_demand)
 
 
 @outbox_app.command("status")

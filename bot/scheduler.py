@@ -18,6 +18,7 @@ from storage.leader import leadership
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "carebot-clock"
+DIGEST_POLL_MINUTES = 5
 
 
 def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
@@ -32,6 +33,18 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         max_instances=1,
         misfire_grace_time=300,
     )
+    # Every few minutes: each job itself decides whether the digest time has come (so a
+    # digest missed while the clock was down goes out at its next run) and sends once a period.
+    for job in (jobs.send_digests, jobs.send_admin_summaries, jobs.run_semester_tasks):
+        scheduler.add_job(
+            job,
+            IntervalTrigger(minutes=DIGEST_POLL_MINUTES),
+            args=[runtime],
+            id=job.__name__,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=DIGEST_POLL_MINUTES * 60,
+        )
     return scheduler
 
 

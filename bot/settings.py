@@ -6,10 +6,11 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.context import HandlerConfig
+from handlers.policy import Policy, PolicyError, load_policy
 from storage.crypto import InvalidKeyError, validate_key
 from storage.safety import default_crisis_words
 
@@ -48,6 +49,9 @@ class Settings(BaseSettings):
     dingtalk_robot_code: str | None = None
     dingtalk_api_base: str = "https://api.dingtalk.com"
     dingtalk_max_clock_skew: int = 3600
+
+    _policy: tuple[Path | None, Policy] | None = PrivateAttr(default=None)
+    """(the file it was read from, the policy): a copy with another file reads its own."""
 
     @property
     def wecom_enabled(self) -> bool:
@@ -119,6 +123,19 @@ class Settings(BaseSettings):
             w.strip() for w in self.crisis_words.replace("，", ",").split(",") if w.strip()
         )
 
+    def policy(self) -> Policy:
+        """The policy file (CAREBOT_POLICY_FILE, else the shipped defaults), read once;
+        SettingsError (one line listing every problem) when it is invalid."""
+        if self._policy is None or self._policy[0] != self.policy_file:
+            try:
+                self._policy = (self.policy_file, load_policy(self.policy_file))
+            except PolicyError as exc:
+                where = self.policy_file or "the shipped policy"
+                raise SettingsError(
+                    f"invalid policy file {where}: " + "; ".join(exc.problems)
+                ) from None
+        return self._policy[1]
+
     def handler_config(self, channels: tuple[str, ...]) -> HandlerConfig:
         return HandlerConfig(
             tz=self.tz,
@@ -126,13 +143,15 @@ class Settings(BaseSettings):
             channels=channels,
             crisis_words=self.crisis_word_list(),
             alert_escalation=timedelta(minutes=self.alert_escalate_minutes),
+            policy=self.policy(),
         )
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build settings, turning validation errors into one readable SettingsError line."""
+    """Build settings, turning validation errors into one readable SettingsError line; the
+    policy file is validated here too, so a process refuses to start on a broken one."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -144,3 +163,5 @@ def load_settings(**overrides: object) -> Settings:
                     reason += " (generate one with `carebot keys new`)"
             problems.append(f"CAREBOT_{field} {reason}")
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+    settings.policy()
+    return settings

@@ -92,3 +92,19 @@ def is_peer_only(roles: frozenset[str]) -> bool:
 def alert_recipient_roles() -> tuple[str, ...]:
     """Who hears of a safety risk at level 1, besides the student-affairs teacher."""
     return (Role.COLLEGE_ADMIN, Role.PSYCH_CENTER)
+
+
+def may_trigger_reminders(roles: frozenset[str]) -> bool:
+    """`发送今日提醒`: school admins for everyone, college admins for their college."""
+    return bool(roles & ADMIN_ROLES)
+
+
+def reminder_college(roles: frozenset[str], college: str | None) -> str | None:
+    """Whose reminders an admin may trigger: None for the whole school, else one college
+    (a college admin without a college reaches nobody: the empty name matches no student)."""
+    return None if Role.SCHOOL_ADMIN in roles else (college or "")
+
+
+def may_acknowledge_alert(roles: frozenset[str], *, received: bool) -> bool:
+    """Only staff who were sent an alert may mark it handled."""
+    return received and is_staff(roles)

@@ -125,8 +125,8 @@ async def _received(ctx: Context, alert: Alert, person_id: int) -> bool:
 async def acknowledge(ctx: Context, who: Identity, alert_id: int) -> list[Outbound]:
     """`已处理` on an alert card: any staff member who received it may close it."""
     alert = await alerts.get(ctx.session, alert_id)
-    recipient = alert is not None and await _received(ctx, alert, who.person_id)
-    if alert is None or not recipient or not access.is_staff(who.roles):
+    received = alert is not None and await _received(ctx, alert, who.person_id)
+    if alert is None or not access.may_acknowledge_alert(who.roles, received=received):
         return [Outbound(kind="text", text=render("no_permission"))]
     if alert.status == AlertStatus.ACKNOWLEDGED:
         by = await ctx.session.get(Person, alert.acknowledged_by) if alert.acknowledged_by else None

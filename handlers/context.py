@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.policy_model import Policy
+
 
 @dataclass(frozen=True, slots=True)
 class HandlerConfig:
@@ -19,6 +21,8 @@ class HandlerConfig:
     """Enabled channels for proactive messages, in order of preference."""
     crisis_words: tuple[str, ...] = ()
     alert_escalation: timedelta = timedelta(hours=2)
+    policy: Policy | None = None
+    """The validated policy file; None means the shipped defaults."""
 
 
 @dataclass(frozen=True, slots=True)

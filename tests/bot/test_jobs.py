@@ -53,4 +53,9 @@ async def test_scheduler_has_the_jobs_and_pickles_nothing(
     async with open_runtime(settings, clock=clock) as runtime:
         scheduler = build_scheduler(runtime)
 
-    assert [job.id for job in scheduler.get_jobs()] == ["escalate_alerts"]
+    assert [job.id for job in scheduler.get_jobs()] == [
+        "escalate_alerts",
+        "send_digests",
+        "send_admin_summaries",
+        "run_semester_tasks",
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -91,6 +91,33 @@ ASKS = (
     "ask_weekly_note",
 )
 STEP = {"step": "内容摘要", "low": 2, "high": 500}
+SEMESTER = SimpleNamespace(
+    name="2026-2027学年第一学期",
+    ledger_deadline=date(2026, 10, 15),
+    survey_weeks=SimpleNamespace(start=date(2026, 9, 7), end=date(2026, 9, 20)),
+)
+REMINDER_ROWS = [
+    {
+        "name": "张三",
+        "class_name": "计科2301",
+        "key": True,
+        "entries": [
+            {"title": "谈心谈话", "period": None, "hidden": False, "overdue": 4,
+             "deadline": date(2026, 11, 19), "nudge": True},
+            {"title": "重点时段谈话", "period": "国庆节前", "hidden": False, "overdue": -3,
+             "deadline": date(2026, 9, 30), "nudge": False},
+        ],
+    },
+    {
+        "name": "李四",
+        "class_name": None,
+        "key": False,
+        "entries": [
+            {"title": "心理异常学生陪伴", "period": None, "hidden": True, "overdue": 0,
+             "deadline": date(2026, 11, 23), "nudge": False},
+        ],
+    },
+]  # fmt: skip
 SAMPLES: dict[str, dict[str, Any]] = {
     **{key: {} for key in PLAIN},
     **{f"role_{role}": {} for role in ROLES},
@@ -154,6 +181,38 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "alert_already_handled": {"by": PERSON},
     "crisis_student": {"hotline": "400-161-9995"},
+    "digest": {
+        "name": "王老师",
+        "part": 1,
+        "offset": 0,
+        "rows": REMINDER_ROWS,
+        "total": 3,
+        "rest": 2,
+        "last": True,
+    },
+    "digest_title": {"part": 1, "parts": 2},
+    "digest_button": {"name": "张三", "class_name": "计科2301"},
+    "todo": {"name": "王老师", "rows": REMINDER_ROWS, "total": 3, "offset": 0},
+    "todo_none": {},
+    "remind_sent": {"count": 2},
+    "remind_survey": {"semester": SEMESTER, "survey": SEMESTER.survey_weeks},
+    "remind_ledger": {"semester": SEMESTER, "college": "计算机学院", "days_left": 7},
+    "remind_team_gaps": {
+        "rows": [{"name": "张三", "class_name": "计科2301", "missing": ["学业导师", "朋辈导师"]}]
+    },
+    "remind_plan": {"students": [{"name": "张三", "class_name": "计科2301"}]},
+    "remind_summary": {
+        "college": "计算机学院",
+        "days": 7,
+        "key_days": 3,
+        "rows": [
+            {
+                "teacher": "王老师",
+                "count": 3,
+                "students": [PERSON, {"name": "李四", "class_name": None}],
+            }
+        ],
+    },
 }
 
 
