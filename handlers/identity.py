@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Person
 from storage import people
+from storage.models import Person
 
 
 @dataclass(frozen=True, slots=True)
