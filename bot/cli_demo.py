@@ -39,9 +39,9 @@ NO_SCHEMA = "无法写入数据库（先运行 `carebot db upgrade`）：{error}
 PERSON = "  {code:<12}{name}  {label}{college}{load}"
 LABELS = {
     "school_admin": "校级管理员（全校统计、广播、台账）",
-    "counsellor": "辅导员",
+    "counsellor": "辅导员（有逾期的谈心和走访，发「待办」或等今日提醒）",
     "college_admin": "学院管理员（本院统计、广播、台账）",
-    "academic_mentor": "学业导师（帮扶记录滞后，会收到逾期提醒）",
+    "academic_mentor": "学业导师（帮扶记录滞后）",
     "peer_mentor": "朋辈导师",
     "special": "特殊群体学生（重点关注）",
     "student": "普通学生",

@@ -102,10 +102,12 @@ def _teams(plan: DemoPlan, maker: TeamMaker, *, codes: Sequence[str]) -> None:
 
 
 def _lagging(rng: random.Random, plan: DemoPlan) -> frozenset[int]:
-    """Helpers who fall behind: some at random, always T0004 and never T0002."""
+    """Helpers who fall behind: some at random, and always T0004 (an academic mentor) and
+    T0002 (a counsellor), so that the demo's counsellor has overdue talks and dorm visits and
+    gets a morning digest (the default policy reminds the student-affairs teacher)."""
     authors = dict.fromkeys(id(p) for t in plan.teams for p in t.seats.values())
     lagging = {a for a in authors if rng.random() < LAG_SHARE}
     first = next(iter(plan.staff.colleges.values()))
     lagging.add(id(first.mentors[0]))
-    lagging.discard(id(first.counsellors[0]))
+    lagging.add(id(first.counsellors[0]))
     return frozenset(lagging)
