@@ -54,11 +54,18 @@ async def due_for(
     due at the digest time, while contacts recorded since then (up to now) already count."""
     policy, tz = policy_of(ctx), ctx.config.tz
     plans = plans_at(policy, at=as_of or ctx.now, tz=tz)
-    found: list[tuple[Plan, DueItem]] = []
-    for plan in plans:
-        upcoming = max(plan.horizon - ctx.now, timedelta(0))
-        items = await due_items(ctx.session, [plan.query], now=ctx.now, upcoming=upcoming)
-        found += [(plan, i) for i in items if i.due_at <= plan.horizon and _wanted(i, person_id)]
+    # One statement for every rule, looking as far ahead as the furthest plan; each item is
+    # then kept only within its own plan's horizon.
+    by_rule = {plan.query.rule_id: plan for plan in plans}
+    ahead = max((plan.horizon - ctx.now for plan in plans), default=timedelta(0))
+    items = await due_items(
+        ctx.session, [plan.query for plan in plans], now=ctx.now, upcoming=max(ahead, timedelta(0))
+    )
+    found: list[tuple[Plan, DueItem]] = [
+        (by_rule[i.rule_id], i)
+        for i in items
+        if i.due_at <= by_rule[i.rule_id].horizon and _wanted(i, person_id)
+    ]
     cards = await reminders.student_cards(ctx.session, [item.student_id for _, item in found])
     board: Board = defaultdict(list)
     for plan, item in found:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import (
     CTE,
@@ -34,6 +34,8 @@ WEEKLY_REPORT = "周报"
 """The kind that makes WeeklyReport rows, not visit logs, satisfy a rule."""
 
 SEATS: tuple[str, ...] = tuple(TeamRole)
+
+Strategy = Literal["auto", "seek", "scan"]
 
 
 class RuleQueryError(ValueError):
@@ -70,9 +72,8 @@ class RuleQuery:
     since: datetime | None = None
 
     def __post_init__(self) -> None:
-        _check_seats(self)
-        _check_kinds(self)
-        _check_cadence(self)
+        for problem in _problems(self):
+            raise RuleQueryError(f"{self.rule_id}: {problem}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,13 +123,18 @@ async def due_items(
     *,
     now: datetime,
     upcoming: timedelta = timedelta(0),
+    strategy: Strategy = "auto",
 ) -> list[DueItem]:
     """Items due at `now` or overdue, plus those falling due within `upcoming`, in no
     particular order (callers sort by what they show).
 
     One SQL statement for all rules, whatever the number of students; contacts after `now`
-    are ignored."""
-    _check_aware("now", now)
+    are ignored. `strategy` says how it finds contacts: "seek" looks up each student's in the
+    index (fast on SQLite), "scan" groups each rule's logs in one pass (fast on PostgreSQL;
+    on SQLite its joins turn quadratic at scale), "auto" picks by database. Forcing one is for
+    tests and measurements: both give the same items."""
+    if now.utcoffset() is None:
+        raise RuleQueryError("now must be an aware datetime")
     active = _active(rules, now=now, cutoff=now + upcoming)
     if not active:
         return []
@@ -137,7 +143,8 @@ async def due_items(
     if dialect == "postgresql":
         # Compiling the large statement to machine code costs more than it ever saves.
         await connection.exec_driver_sql("SET LOCAL jit = off")
-    result = await connection.execute(_statement(active, now=now, seek=dialect == "sqlite"))
+    seek = strategy == "seek" or (strategy == "auto" and dialect == "sqlite")
+    result = await connection.execute(_statement(active, now=now, seek=seek))
     rows = cast(Sequence[_Found], result.all())
     return [active[row[0]].item(row) for row in rows]
 
@@ -218,7 +225,7 @@ def _seek_branch(active: _Active, team: CTE, *, now: datetime) -> Select[Any]:
 
 
 def _scan_branch(active: _Active, team: CTE, *, now: datetime) -> Select[Any]:
-    contacts = _scan(active.rule, team, now=now)
+    contacts = _scan(active, team, now=now)
     joined = team.outerjoin(contacts, contacts.c.student_id == team.c.student_id)
     return (
         _head(active, team)
@@ -228,33 +235,22 @@ def _scan_branch(active: _Active, team: CTE, *, now: datetime) -> Select[Any]:
     )
 
 
-def _scan(rule: RuleQuery, team: CTE, *, now: datetime) -> Subquery:
-    """Per student: the last satisfying contact and how many fell in the period, grouped
-    first by author so the seat check runs on a few rows per student, not on every log."""
-    source = _Source.of(rule)
+def _scan(active: _Active, team: CTE, *, now: datetime) -> Subquery:
+    """Per student: the last satisfying contact and how many fell in the period."""
+    rule, source = active.rule, _Source.of(active.rule)
     log = source.table
     done = literal(0) if source.in_period is None else _count_if(source.in_period)
-    keys = [log.c.student_id] if rule.counted_seats is None else [log.c.student_id, log.c.author_id]
-    grouped = (
-        select(*keys, func.max(source.at).label("last_at"), done.label("done"))
+    query = (
+        select(log.c.student_id, func.max(source.at).label("last_at"), done.label("done"))
         .where(source.wanted, source.at <= now)
-        .group_by(*keys)
-        .subquery("by_author")
+        .group_by(log.c.student_id)
     )
-    if rule.counted_seats is None:
-        return grouped
-    holders = [team.c[seat] for seat in rule.counted_seats]
-    seated = and_(team.c.student_id == grouped.c.student_id, grouped.c.author_id.in_(holders))
-    return (
-        select(
-            grouped.c.student_id,
-            func.max(grouped.c.last_at).label("last_at"),
-            func.sum(grouped.c.done).label("done"),
-        )
-        .join_from(grouped, team, seated)
-        .group_by(grouped.c.student_id)
-        .subquery("contacts")
-    )
+    if rule.counted_seats is not None:
+        # One team row per student, so the join only filters; it never repeats a contact.
+        holders = [team.c[seat] for seat in rule.counted_seats]
+        seated = and_(team.c.student_id == log.c.student_id, log.c.author_id.in_(holders))
+        query = query.join_from(log, team, seated)
+    return query.subquery(f"contacts_{active.index}")
 
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -304,8 +300,7 @@ class _Source:
             report = _table(WeeklyReport)
             return cls(report, report.c.created_at, true(), _weeks_in(report, rule))
         log = _table(VisitLog)
-        at = log.c.occurred_at
-        in_period = None
+        at, in_period = log.c.occurred_at, None
         if rule.times is not None:
             in_period = and_(at >= rule.period_start, at < rule.period_end)
         return cls(log, at, log.c.kind.in_(rule.kinds), in_period)
@@ -314,7 +309,7 @@ class _Source:
 def _weeks_in(report: Table, rule: RuleQuery) -> ColumnElement[bool] | None:
     """A weekly report belongs to its week: its `week_start` date, compared with the calendar
     dates of the period bounds in the time zone they were given in."""
-    if rule.period_start is None or rule.period_end is None:
+    if rule.times is None or rule.period_start is None or rule.period_end is None:
         return None
     first, last = rule.period_start.date(), rule.period_end.date()
     return and_(report.c.week_start >= first, report.c.week_start < last)
@@ -324,38 +319,21 @@ def _table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
-def _check_seats(rule: RuleQuery) -> None:
+def _problems(rule: RuleQuery) -> Iterator[str]:
     if rule.remind_seat not in SEATS:
-        raise RuleQueryError(f"{rule.rule_id}: unknown remind seat {rule.remind_seat!r}")
-    if rule.counted_seats is not None and (
-        not rule.counted_seats or not set(rule.counted_seats) <= set(SEATS)
-    ):
-        raise RuleQueryError(f"{rule.rule_id}: counted seats must be team seats, or None")
-
-
-def _check_kinds(rule: RuleQuery) -> None:
-    if not rule.kinds:
-        raise RuleQueryError(f"{rule.rule_id}: a rule needs at least one kind")
-    if WEEKLY_REPORT in rule.kinds and len(rule.kinds) > 1:
-        raise RuleQueryError(f"{rule.rule_id}: {WEEKLY_REPORT} cannot mix with visit kinds")
-
-
-def _check_cadence(rule: RuleQuery) -> None:
+        yield f"unknown remind seat {rule.remind_seat!r}"
+    if rule.counted_seats is not None and not (set(rule.counted_seats) or {""}) <= set(SEATS):
+        yield "counted seats must be team seats, or None"
+    if not rule.kinds or (WEEKLY_REPORT in rule.kinds and len(rule.kinds) > 1):
+        yield f"kinds must be visit kinds or just {WEEKLY_REPORT}"
     if (rule.every_days is None) == (rule.times is None):
-        raise RuleQueryError(f"{rule.rule_id}: give either every_days or times")
-    if rule.every_days is not None and rule.every_days <= 0:
-        raise RuleQueryError(f"{rule.rule_id}: every_days must be positive")
-    if rule.times is not None:
-        if rule.times <= 0 or rule.period_start is None or rule.period_end is None:
-            raise RuleQueryError(f"{rule.rule_id}: times needs a positive count and a period")
-        _check_aware("period_start", rule.period_start)
-        _check_aware("period_end", rule.period_end)
-        if rule.period_end <= rule.period_start:
-            raise RuleQueryError(f"{rule.rule_id}: the period ends before it starts")
-    if rule.since is not None:
-        _check_aware("since", rule.since)
-
-
-def _check_aware(name: str, value: datetime) -> None:
-    if value.utcoffset() is None:
-        raise RuleQueryError(f"{name} must be an aware datetime")
+        yield "give either every_days or times"
+    if any(count is not None and count <= 0 for count in (rule.every_days, rule.times)):
+        yield "a cadence must be positive"
+    moments = (rule.period_start, rule.period_end, rule.since)
+    if any(moment is not None and moment.utcoffset() is None for moment in moments):
+        yield "datetimes must be aware"
+    elif rule.times is not None and not (
+        rule.period_start and rule.period_end and rule.period_start < rule.period_end
+    ):
+        yield "times needs a period that ends after it starts"

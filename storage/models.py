@@ -140,7 +140,11 @@ class VisitLog(SQLModel, table=True):
     """One contact with a student (辅导记录): who, what kind, when, where, summary, effect, risk."""
 
     __tablename__ = "visit_log"
-    __table_args__ = (Index("ix_visit_log_student_time", "student_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_visit_log_student_time", "student_id", "occurred_at"),
+        # the due evaluation (storage/due.py) finds each rule's contacts through this
+        Index("ix_visit_log_kind_student", "kind", "student_id", "occurred_at", "author_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     student_id: int = Field(foreign_key="person.id", ondelete="CASCADE")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: -
-Create Date: 2026-11-23 08:26:56.230197
+Create Date: 2026-11-23 09:15:35.209640
 """
 
 from collections.abc import Sequence
@@ -269,6 +269,11 @@ def upgrade() -> None:
     with op.batch_alter_table("visit_log", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_visit_log_author_id"), ["author_id"], unique=False)
         batch_op.create_index(
+            "ix_visit_log_kind_student",
+            ["kind", "student_id", "occurred_at", "author_id"],
+            unique=False,
+        )
+        batch_op.create_index(
             "ix_visit_log_student_time", ["student_id", "occurred_at"], unique=False
         )
 
@@ -298,6 +303,7 @@ def downgrade() -> None:
     op.drop_table("weekly_report")
     with op.batch_alter_table("visit_log", schema=None) as batch_op:
         batch_op.drop_index("ix_visit_log_student_time")
+        batch_op.drop_index("ix_visit_log_kind_student")
         batch_op.drop_index(batch_op.f("ix_visit_log_author_id"))
 
     op.drop_table("visit_log")
