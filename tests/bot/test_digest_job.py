@@ -188,9 +188,10 @@ async def test_what_falls_due_after_the_digest_time_waits_for_tomorrow(
 async def test_the_autumn_semester_day_by_day(
     settings: Settings, clock: FakeClock, college: College, session: AsyncSession
 ) -> None:
-    """Run the job at 08:00, 08:35 and 22:00 every day for eight weeks of autumn 2026."""
+    """Run the job at 08:00, 08:35 and 22:00 every day of the autumn 2026 semester, into the
+    winter vacation (2027 holidays come from the policy file's fallback calendar)."""
     policy, start = load_policy(), date(2026, 9, 7)
-    days = [start + timedelta(days=n) for n in range(56)]
+    days = [start + timedelta(days=n) for n in range(140)]
     async with open_runtime(settings, clock=clock) as runtime:
         for day in days:
             for hour, minute in ((8, 0), (8, 35), (22, 0)):
@@ -202,13 +203,19 @@ async def test_the_autumn_semester_day_by_day(
     working = [d for d in days if is_working_day(d, policy)]
     teachers = (college.counsellor.id, college.other.id)
     assert set(sent.values()) == {1}
-    assert sorted(sent) == sorted((t, d.isoformat()) for t in teachers for d in working)
+    # the academic mentor's 学业辅导 (once a semester) shows from four weeks before the end
+    tutoring = [d for d in working if date(2026, 12, 20) <= d <= date(2027, 1, 17)]
+    expected = {(t, d.isoformat()) for t in teachers for d in working}
+    expected |= {(college.mentor.id, d.isoformat()) for d in tutoring}
+    assert set(sent) - expected == set() and expected - set(sent) == set()
     assert date(2026, 9, 20).isoformat() in {d for _, d in sent}  # the 调休 Sunday
     texts = {d: _payload(r)["text"] for r in rows if r.person_id == college.counsellor.id
              for d in [r.idempotency_key.split(":")[1]]}  # fmt: skip
     assert "国庆节前" in texts["2026-09-28"] and "国庆节前" not in texts["2026-09-21"]
     assert "暑假返校" in texts["2026-09-07"]
     assert "国庆节后返校" in texts["2026-10-09"]
+    assert "考前" in texts["2026-12-28"] and "考前" not in texts["2026-12-14"]
+    assert "2027-01-01" not in texts  # New Year's Day 2027, from the fallback calendar
 
 
 async def test_the_weekly_summary_tells_the_college_admin_who_has_slipped(
