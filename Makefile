@@ -25,7 +25,7 @@ var/data.key: $(STAMP)
 run: $(STAMP) var/data.key
 	CAREBOT_DATA_KEY=$$(cat var/data.key) CAREBOT_SIMULATOR=true $(BIN)/carebot db upgrade
 	CAREBOT_DATA_KEY=$$(cat var/data.key) CAREBOT_SIMULATOR=true $(BIN)/carebot demo --if-empty
-	CAREBOT_DATA_KEY=$$(cat var/data.key) CAREBOT_SIMULATOR=true $(BIN)/carebot serve --host $(HOST) --port $(PORT)
+	CAREBOT_DATA_KEY=$$(cat var/data.key) CAREBOT_SIMULATOR=true $(BIN)/carebot serve --with-clock --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
@@ -17,6 +17,7 @@ from bot.clock import Clock, SystemClock
 from bot.dispatch import Dispatcher
 from bot.logs import RequestIdMiddleware
 from bot.runtime import open_runtime
+from bot.scheduler import jobs_in_process
 from bot.settings import Settings
 from storage.db import session_scope
 from storage.health import channel_problems
@@ -30,9 +31,11 @@ def create_app(
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     run_outbox: bool = True,
+    run_clock: bool = False,
 ) -> FastAPI:
     """The web process. `transport` replaces the network for platform API calls, and
-    `run_outbox=False` leaves delivery to explicit `app.state.outbox.run_once()` (tests)."""
+    `run_outbox=False` leaves delivery to explicit `app.state.outbox.run_once()` (tests);
+    `run_clock=True` also runs the scheduled jobs here (development: one process does all)."""
     the_clock = clock or SystemClock()
 
     @asynccontextmanager
@@ -48,10 +51,11 @@ def create_app(
             channels = ", ".join(sorted(runtime.senders)) or "none"
             log.info("carebot started (channels: %s)", channels)
             try:
-                if run_outbox:
-                    async with runtime.outbox.running():
-                        yield
-                else:
+                async with AsyncExitStack() as stack:
+                    if run_outbox:
+                        await stack.enter_async_context(runtime.outbox.running())
+                    if run_clock:
+                        await stack.enter_async_context(jobs_in_process(runtime))
                     yield
             finally:
                 await _finish_background(app)

@@ -61,6 +61,9 @@ async def _sync_categories(config: Settings) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    with_clock: Annotated[
+        bool, typer.Option(help="Also run the scheduled jobs (development: one process).")
+    ] = False,
 ) -> None:
     """Run the web process (callbacks, simulator, health)."""
     import uvicorn
@@ -72,7 +75,8 @@ def serve(
     logs.configure(fmt=config.log_format, level=config.log_level)
     if config.simulator:
         typer.echo(f"simulator: http://{host}:{port}/sim")
-    uvicorn.run(create_app(config), host=host, port=port, log_config=None, access_log=False)
+    app = create_app(config, run_clock=with_clock)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
 
 
 def _register_optional() -> None:

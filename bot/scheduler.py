@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -70,3 +72,20 @@ async def _lead(runtime: Runtime, sweep_poll: float) -> None:
             await asyncio.Event().wait()
     finally:
         scheduler.shutdown(wait=False)
+
+
+@asynccontextmanager
+async def jobs_in_process(runtime: Runtime) -> AsyncIterator[bool]:
+    """Run the scheduled jobs inside another process (`make run`'s single process) while the
+    context is open — unless a clock process already leads, in which case do nothing."""
+    async with leadership(runtime.engine, LOCK_NAME) as leader:
+        if not leader:
+            log.info("a clock process is running; this process runs no scheduled jobs")
+            yield False
+            return
+        scheduler = build_scheduler(runtime)
+        scheduler.start()
+        try:
+            yield True
+        finally:
+            scheduler.shutdown(wait=False)

@@ -10,8 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import jobs
 from bot.runtime import open_runtime
-from bot.scheduler import build_scheduler
+from bot.scheduler import LOCK_NAME, build_scheduler, jobs_in_process
 from bot.settings import Settings
+from storage.leader import leadership
 from storage.models import Alert, OutboxMessage
 from tests.fakes.clock import FakeClock
 from tests.fakes.roster import make_staff, make_student
@@ -59,3 +60,15 @@ async def test_scheduler_has_the_jobs_and_pickles_nothing(
         "send_admin_summaries",
         "run_semester_tasks",
     ]
+
+
+async def test_the_development_process_runs_the_jobs_unless_a_clock_leads(
+    engine: AsyncEngine, settings: Settings, clock: FakeClock
+) -> None:
+    async with open_runtime(settings, clock=clock) as runtime:
+        async with jobs_in_process(runtime) as running:
+            assert running is True
+        async with leadership(runtime.engine, LOCK_NAME) as clock_leads:
+            assert clock_leads is True
+            async with jobs_in_process(runtime) as running:
+                assert running is False
