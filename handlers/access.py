@@ -17,11 +17,7 @@ STAFF_ROLES = frozenset(
         Role.CAREER_GUIDANCE,
     }
 )
-MENTOR_ROLES = frozenset({Role.ACADEMIC_MENTOR, Role.COUNSELLOR, Role.CLASS_TEACHER})
 ADMIN_ROLES = frozenset({Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN})
-
-# Fields of a person a viewer may see; sensitive fields need a staff role on the team or above.
-PUBLIC_PERSON_FIELDS = ("code", "name", "kind", "college", "class_name", "grade", "dorm")
 
 
 def is_staff(roles: frozenset[str]) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from handlers import access, alerts, answers, forms
 from handlers.envelopes import Outbound
 from handlers.forms import Choice, Run, Step
@@ -54,44 +56,6 @@ def _has_risk(values: dict[str, Any]) -> bool:
     return values.get("risk") is True
 
 
-FORM = forms.Form(
-    name="visit",
-    title="visit_title",
-    steps=(
-        Step("student", "choice", "ask_student", "学生"),
-        Step("kind", "choice", "ask_kind", "类型"),
-        Step("when", "when", "ask_when", "时间", optional=True, default=_now),
-        Step(
-            "place",
-            "text",
-            "ask_place",
-            "地点",
-            optional=True,
-            min_len=1,
-            max_len=40,
-            default=_place,
-        ),
-        Step("summary", "text", "ask_summary", "内容摘要", min_len=2, max_len=500),
-        Step("effect", "choice", "ask_effect", "效果评估"),
-        Step("risk", "yesno", "ask_risk", "安全风险"),
-        Step(
-            "risk_detail",
-            "text",
-            "ask_risk_detail",
-            "风险描述",
-            min_len=2,
-            max_len=500,
-            applies=_has_risk,
-        ),
-        Step(
-            "follow_up", "text", "ask_follow_up", "后续跟进", optional=True, min_len=1, max_len=200
-        ),
-    ),
-    choices=_choices,
-    complete=lambda run: complete(run),
-)
-
-
 async def complete(run: Run) -> list[Outbound]:
     """Store the log; a safety risk raises an alert at once."""
     values, ctx = run.state.values, run.ctx
@@ -136,6 +100,45 @@ async def complete(run: Run) -> list[Outbound]:
     return replies
 
 
-async def seats_for(run_who: Identity, session: Any, student_id: int) -> frozenset[str]:
+FORM = forms.Form(
+    name="visit",
+    title="visit_title",
+    steps=(
+        Step("student", "choice", "ask_student", "学生"),
+        Step("kind", "choice", "ask_kind", "类型"),
+        Step("when", "when", "ask_when", "时间", optional=True, default=_now),
+        Step(
+            "place",
+            "text",
+            "ask_place",
+            "地点",
+            optional=True,
+            min_len=1,
+            max_len=40,
+            default=_place,
+        ),
+        Step("summary", "text", "ask_summary", "内容摘要", min_len=2, max_len=500),
+        Step("effect", "choice", "ask_effect", "效果评估"),
+        Step("risk", "yesno", "ask_risk", "安全风险"),
+        Step(
+            "risk_detail",
+            "text",
+            "ask_risk_detail",
+            "风险描述",
+            min_len=2,
+            max_len=500,
+            applies=_has_risk,
+        ),
+        Step(
+            "follow_up", "text", "ask_follow_up", "后续跟进", optional=True, min_len=1, max_len=200
+        ),
+    ),
+    choices=_choices,
+    complete=complete,
+)
+
+
+async def seats_for(who: Identity, session: AsyncSession, student_id: int) -> frozenset[str]:
+    """The seats `who` holds in this student's 1+1+1 team (none for a stranger)."""
     team = await visits.team_of(session, student_id)
-    return frozenset(role for role, person in team.items() if person.id == run_who.person_id)
+    return frozenset(role for role, person in team.items() if person.id == who.person_id)

@@ -25,19 +25,6 @@ from storage.models import (
 SECRET_COLUMNS = ("phone", "guardian_name", "guardian_phone")
 
 
-async def find_by_account(session: AsyncSession, *, channel: str, account: str) -> Person | None:
-    """The person behind a messenger account; the simulator addresses people by 学号/工号."""
-    if channel == Channel.SIMULATOR:
-        return await find_by_code(session, account)
-    query = (
-        select(Person)
-        .join(MessengerAccount, col(MessengerAccount.person_id) == col(Person.id))
-        .where(MessengerAccount.channel == channel)
-        .where(MessengerAccount.account_key == account.strip().lower())
-    )
-    return (await session.exec(query)).first()
-
-
 async def identify(
     session: AsyncSession, *, channel: str, account: str
 ) -> tuple[Person, frozenset[str]] | None:
@@ -88,24 +75,6 @@ def _identify_query(*, by_code: bool) -> Any:
 
 async def find_by_code(session: AsyncSession, code: str) -> Person | None:
     return (await session.exec(select(Person).where(Person.code == code.strip()))).first()
-
-
-async def roles_of(session: AsyncSession, person: Person) -> frozenset[str]:
-    """Roster roles, plus `student` for students and `peer_mentor` for assigned peer mentors."""
-    assert person.id is not None
-    rows = await session.exec(select(PersonRole.role).where(PersonRole.person_id == person.id))
-    roles = set(rows.all())
-    if person.kind == PersonKind.STUDENT:
-        roles.add(Role.STUDENT)
-        peer = await session.exec(
-            select(Assignment.student_id)
-            .where(Assignment.mentor_id == person.id)
-            .where(Assignment.role == TeamRole.PEER_MENTOR)
-            .limit(1)
-        )
-        if peer.first() is not None:
-            roles.add(Role.PEER_MENTOR)
-    return frozenset(roles)
 
 
 async def list_people(session: AsyncSession) -> Sequence[Person]:

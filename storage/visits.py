@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -94,7 +94,7 @@ async def last_contacts(
     if author_id is not None:
         query = query.where(VisitLog.author_id == author_id)
     rows = (await session.exec(query)).all()
-    return {sid: _aware(at) for sid, at in rows if at is not None}
+    return {sid: at for sid, at in rows if at is not None}  # func.max keeps UTCDateTime
 
 
 async def contacts_between(
@@ -123,8 +123,3 @@ async def category_names(session: AsyncSession, student_id: int) -> list[str]:
 async def case_file(session: AsyncSession, student_id: int) -> CaseFile | None:
     query = select(CaseFile).where(CaseFile.student_id == student_id)
     return (await session.exec(query)).first()
-
-
-def _aware(value: datetime) -> datetime:
-    """Defensive: aggregates keep the column type, but never hand out a naive datetime."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -19,7 +19,7 @@ from storage.models import (
     PersonRole,
     StudentCategory,
 )
-from storage.people import find_by_account
+from storage.people import identify
 from storage.roster import KindCounts
 from tests.fakes.roster import make_staff, make_student
 from tests.fakes.roster_files import (
@@ -136,8 +136,8 @@ async def test_workbook_imports_roles_categories_teams_and_accounts(
         ("2023001", "dingtalk", "zs01", "zs01"),
         ("T1", "wecom", "Mentor.One", "mentor.one"),
     }
-    found = await find_by_account(session, channel="wecom", account="ZHANGSAN")
-    assert found is not None and found.code == "2023001"
+    found = await identify(session, channel="wecom", account="ZHANGSAN")
+    assert found is not None and found[0].code == "2023001"
 
 
 async def test_raw_database_holds_no_plaintext_phone(
@@ -203,8 +203,8 @@ async def test_changing_one_row_updates_exactly_that_person(
         select(StudentCategory.category_code).where(StudentCategory.student_id == li.id)
     )
     assert categories.all() == ["other"]
-    found = await find_by_account(session, channel="dingtalk", account="LISI")
-    assert found is not None and found.code == "2023002"
+    found = await identify(session, channel="dingtalk", account="LISI")
+    assert found is not None and found[0].code == "2023002"
 
 
 async def test_a_changed_phone_is_an_update(
@@ -283,8 +283,8 @@ async def test_an_account_may_move_to_another_person_in_the_same_file(
     report = await import_files(sessions, write_xlsx(tmp_path / "b.xlsx", students=rows))
 
     assert report.kinds[PersonKind.STUDENT] == KindCounts(updated=2, unchanged=1)
-    found = await find_by_account(session, channel="wecom", account="zhangsan")
-    assert found is not None and found.code == "2023002"
+    found = await identify(session, channel="wecom", account="zhangsan")
+    assert found is not None and found[0].code == "2023002"
 
 
 async def test_dry_run_reports_and_writes_nothing(
