@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-export CAREBOT_DATABASE_URL ?= sqlite+aiosqlite:///var/carebot.db
+export CAREBOT_DATABASE_URL ?= sqlite:///var/carebot.db
 
 .PHONY: run test lint format bench migrate revision clean
 

@@ -220,7 +220,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is required: apt-get install wrk")
     work = Path(tempfile.mkdtemp(prefix="carebot-bench-"))
-    database_url = args.database_url or f"sqlite+aiosqlite:///{work / 'bench.db'}"
+    database_url = args.database_url or f"sqlite:///{work / 'bench.db'}"
     asyncio.run(prepare_database(database_url))
     script, warmup, data = work / "replay.lua", work / "warmup.tsv", work / "requests.tsv"
     script.write_text(LUA)

@@ -22,7 +22,7 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CAREBOT_", extra="ignore", env_ignore_empty=True)
 
-    database_url: str = "sqlite+aiosqlite:///var/carebot.db"
+    database_url: str = "sqlite:///var/carebot.db"
     timezone: str = "Asia/Shanghai"
     data_key: SecretStr
     simulator: bool = False
@@ -100,8 +100,8 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        if not value.startswith(("sqlite://", "sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite:// or postgresql+asyncpg://")
         return value
 
     @field_validator("log_format")

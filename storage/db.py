@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import sqlite_inline
 from storage.crypto import bind_cipher
 
 
@@ -19,13 +21,23 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def async_url(url: str) -> URL:
+    """Plain `sqlite://` runs on the inline driver (see storage/sqlite_inline.py);
+    `sqlite+aiosqlite://` keeps aiosqlite's thread."""
+    parsed = make_url(url)
+    if parsed.drivername == "sqlite":
+        sqlite_inline.register()
+        return parsed.set(drivername="sqlite+inline")
+    return parsed
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _sqlite_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -53,8 +65,12 @@ def make_engine(
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         # One connection: SQLite has one writer anyway, and queueing in asyncio is far cheaper
         # than many connections spinning on the busy handler for the write lock.
-        engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        engine = create_async_engine(
+            async_url(url), echo=echo, pool_size=1, max_overflow=0, pool_timeout=60
+        )
+        inline = engine.dialect.driver == "inline"  # it waits for the write lock itself
+        busy_ms = sqlite_inline.BUSY_TIMEOUT_MS if inline else 5000
+        event.listen(engine.sync_engine, "connect", partial(_sqlite_pragmas, busy_ms=busy_ms))
         begin = _sqlite_begin_immediate if sqlite_immediate else _sqlite_begin_deferred
         event.listen(engine.sync_engine, "begin", begin)
     else:

@@ -26,7 +26,7 @@ PG_URL = os.environ.get("CAREBOT_TEST_DATABASE_URL")
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
-    return PG_URL or f"sqlite+aiosqlite:///{tmp_path / 'carebot.db'}"
+    return PG_URL or f"sqlite:///{tmp_path / 'carebot.db'}"
 
 
 @pytest.fixture

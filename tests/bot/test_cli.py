@@ -30,7 +30,7 @@ def test_keys_new_prints_a_usable_key() -> None:
 
 def test_db_upgrade_creates_tables_and_categories(tmp_path: Path) -> None:
     db = tmp_path / "cli.db"
-    env = {"CAREBOT_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "CAREBOT_DATA_KEY": DATA_KEY}
+    env = {"CAREBOT_DATABASE_URL": f"sqlite:///{db}", "CAREBOT_DATA_KEY": DATA_KEY}
 
     first = _run("db", "upgrade", env=env)
     second = _run("db", "upgrade", env=env)
@@ -54,7 +54,7 @@ def test_invalid_settings_end_with_one_line_not_a_traceback(tmp_path: Path) -> N
 
 def test_outbox_status_counts_rows_and_errors(tmp_path: Path) -> None:
     db = tmp_path / "outbox.db"
-    env = {"CAREBOT_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "CAREBOT_DATA_KEY": DATA_KEY}
+    env = {"CAREBOT_DATABASE_URL": f"sqlite:///{db}", "CAREBOT_DATA_KEY": DATA_KEY}
     assert _run("db", "upgrade", env=env).returncode == 0
     with sqlite3.connect(db) as connection:
         connection.executemany(
@@ -78,7 +78,7 @@ def test_outbox_status_counts_rows_and_errors(tmp_path: Path) -> None:
 def test_a_second_clock_stands_by(tmp_path: Path) -> None:
     db = tmp_path / "clock.db"
     env = {
-        "CAREBOT_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "CAREBOT_DATABASE_URL": f"sqlite:///{db}",
         "CAREBOT_DATA_KEY": DATA_KEY,
         "CAREBOT_SIMULATOR": "true",
     }

@@ -18,7 +18,7 @@ CAREBOT = str(Path(sys.executable).with_name("carebot"))
 
 def _run(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("CAREBOT_")}
-    env = {"CAREBOT_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "CAREBOT_DATA_KEY": DATA_KEY}
+    env = {"CAREBOT_DATABASE_URL": f"sqlite:///{db}", "CAREBOT_DATA_KEY": DATA_KEY}
     return subprocess.run(
         [CAREBOT, *args], env={**base, **env}, capture_output=True, text=True, timeout=120
     )

@@ -15,7 +15,7 @@ CAREBOT = Path(sys.executable).with_name("carebot")
 
 def _environment(tmp_path: Path) -> dict[str, str]:
     """A database of its own: the CLI never touches the shared test database."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
     return os.environ | {"CAREBOT_DATA_KEY": DATA_KEY, "CAREBOT_DATABASE_URL": url}
 
 

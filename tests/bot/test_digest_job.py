@@ -313,7 +313,7 @@ def test_a_broken_policy_file_ends_the_command_with_one_line(tmp_path: Path) -> 
     broken = tmp_path / "policy.toml"
     broken.write_text('[schedule]\ndigest_time = "25:00"\n', "utf-8")
     env = {
-        "CAREBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
+        "CAREBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
         "CAREBOT_DATA_KEY": DATA_KEY,
         "CAREBOT_POLICY_FILE": str(broken),
     }

@@ -89,7 +89,7 @@ def _kill_after_sends(process: subprocess.Popen[bytes], fake: FakeWeComServer, n
 def test_sigkill_mid_broadcast_then_restart_delivers_each_message_once(
     tmp_path: Path,
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
+    url = f"sqlite:///{tmp_path / 'crash.db'}"
     migrate.upgrade(url)
     asyncio.run(_queue_broadcast(url))
     fake = FakeWeComServer(

@@ -19,7 +19,7 @@ def test_defaults_from_the_issue(monkeypatch: pytest.MonkeyPatch) -> None:
 
     settings = load_settings()
 
-    assert settings.database_url == "sqlite+aiosqlite:///var/carebot.db"
+    assert settings.database_url == "sqlite:///var/carebot.db"
     assert settings.timezone == "Asia/Shanghai"
     assert settings.simulator is False
 
@@ -37,7 +37,7 @@ def test_missing_key_says_how_to_make_one() -> None:
     ("name", "value", "expected"),
     [
         ("TIMEZONE", "Mars/Olympus", "CAREBOT_TIMEZONE unknown time zone"),
-        ("DATABASE_URL", "mysql://x", "CAREBOT_DATABASE_URL use sqlite+aiosqlite://"),
+        ("DATABASE_URL", "mysql://x", "CAREBOT_DATABASE_URL use sqlite://"),
         ("DATA_KEY", "changeme", "CAREBOT_DATA_KEY must be a urlsafe-base64 32-byte key"),
         ("SIMULATOR", "perhaps", "CAREBOT_SIMULATOR"),
     ],

@@ -27,7 +27,7 @@ PG_URL = os.environ.get("CAREBOT_TEST_DATABASE_URL")
 def fresh_url(tmp_path: Path) -> Iterator[str]:
     """An empty database: a SQLite file, or a scratch PostgreSQL database."""
     if not PG_URL:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'migrated.db'}"
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
         return
     url = make_url(PG_URL)
     scratch = url.set(database=f"{url.database}_migrations")
