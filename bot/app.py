@@ -19,7 +19,7 @@ from bot.logs import RequestIdMiddleware
 from bot.runtime import open_runtime
 from bot.scheduler import jobs_in_process
 from bot.settings import Settings
-from storage.db import session_scope
+from storage.db import is_sqlite, session_scope
 from storage.health import channel_problems
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ def create_app(
                 clock=the_clock,
                 config=settings.handler_config(tuple(runtime.senders)),
                 on_queued=runtime.outbox.wake,
+                workers=1 if is_sqlite(settings.database_url) else 4,
             )
             channels = ", ".join(sorted(runtime.senders)) or "none"
             log.info("carebot started (channels: %s)", channels)

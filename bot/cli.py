@@ -66,6 +66,8 @@ def serve(
     ] = False,
 ) -> None:
     """Run the web process (callbacks, simulator, health)."""
+    import gc
+
     import uvicorn
 
     from bot import logs
@@ -76,6 +78,10 @@ def serve(
     if config.simulator:
         typer.echo(f"simulator: http://{host}:{port}/sim")
     app = create_app(config, run_clock=with_clock)
+    # Everything imported so far lives as long as the process: moved out of the collector's
+    # view, full collections no longer walk it (they paused requests for ~100 ms under load).
+    gc.collect()
+    gc.freeze()
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import people
+from storage import senders
 from storage.models import Person
 
 
@@ -14,6 +15,8 @@ from storage.models import Person
 class Identity:
     person: Person
     roles: frozenset[str]
+    conversing: bool = True
+    """False when no form was open as the message arrived: nothing to load."""
 
     @property
     def person_id(self) -> int:
@@ -21,8 +24,18 @@ class Identity:
         return self.person.id
 
 
+def _identity(found: senders.Found) -> Identity:
+    return Identity(person=found.person, roles=found.roles, conversing=found.conversing)
+
+
 async def identify(session: AsyncSession, *, channel: str, account: str) -> Identity | None:
-    found = await people.identify(session, channel=channel, account=account)
-    if found is None:
-        return None
-    return Identity(person=found[0], roles=found[1])
+    found = await senders.identify(session, channel=channel, account=account)
+    return None if found is None else _identity(found)
+
+
+async def identify_many(
+    session: AsyncSession, *, channel: str, accounts: Sequence[str]
+) -> dict[str, Identity]:
+    """Identities by `senders.lookup_key(channel, account)`; strangers are absent."""
+    found = await senders.identify_many(session, channel=channel, accounts=accounts)
+    return {key: _identity(each) for key, each in found.items()}

@@ -49,7 +49,11 @@ def apology() -> list[Outbound]:
 async def answer(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:
     """The replies to a known person's message. Errors propagate: the dispatcher rolls the
     whole transaction back and answers with `apology()` instead."""
-    row = await conversations.load(ctx.session, person_id=who.person_id, channel=inbound.channel)
+    row = (
+        await conversations.load(ctx.session, person_id=who.person_id, channel=inbound.channel)
+        if who.conversing
+        else None
+    )
     form = FORMS.get(row.form) if row else None
     screened = await safety.screen(inbound, who, ctx, row)
     if row is None or form is None:

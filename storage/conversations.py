@@ -19,6 +19,19 @@ _LOAD = (
 )
 
 
+def changed(session: AsyncSession, *, person_id: int, channel: str) -> bool:
+    """Whether this session saved or dropped the person's conversation (a batch of messages
+    shares a session: a later message must not trust what was known before the first)."""
+    return (person_id, channel) in session.info.get(_CHANGED, ())
+
+
+def _mark(session: AsyncSession, person_id: int, channel: str) -> None:
+    session.info.setdefault(_CHANGED, set()).add((person_id, channel))
+
+
+_CHANGED = "conversations_changed"
+
+
 async def load(session: AsyncSession, *, person_id: int, channel: str) -> Conversation | None:
     """Runs for every message from a known person: the statement is built once."""
     result = await session.exec(_LOAD, params={"person_id": person_id, "channel": channel})
@@ -51,6 +64,7 @@ async def save(
         row.form, row.step, row.data, row.updated_at = form, step, body, now
     session.add(row)
     await session.flush()
+    _mark(session, person_id, channel)
     return row
 
 
@@ -61,6 +75,7 @@ async def drop(session: AsyncSession, *, person_id: int, channel: str) -> None:
         .where(Conversation.channel == channel)  # type: ignore[arg-type]
     )
     await session.exec(statement)
+    _mark(session, person_id, channel)
 
 
 async def touch(session: AsyncSession, row: Conversation, *, now: datetime) -> None:

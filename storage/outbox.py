@@ -27,12 +27,34 @@ async def enqueue(
     delivered: bool = False,
     platform_msgid: str | None = None,
 ) -> OutboxMessage:
-    """Add a message row; `delivered` marks channels that deliver inside the request itself.
+    """Add a message row; `delivered` marks channels that deliver inside the request itself."""
+    values = row_values(
+        channel=channel,
+        person_id=person_id,
+        recipient=recipient,
+        payload=payload,
+        idempotency_key=idempotency_key,
+        now=now,
+        delivered=delivered,
+        platform_msgid=platform_msgid,
+    )
+    return (await enqueue_many(session, [values]))[0]
 
-    A Core INSERT … RETURNING rather than the unit of work: this runs for every reply, and the
-    returned object is a detached record of what was written."""
+
+def row_values(
+    *,
+    channel: str,
+    person_id: int | None,
+    recipient: str,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    now: datetime,
+    delivered: bool = False,
+    platform_msgid: str | None = None,
+) -> dict[str, Any]:
+    """The column values of one outbox row, for `enqueue_many`."""
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-    values: dict[str, Any] = dict(
+    return dict(
         channel=channel,
         person_id=person_id,
         recipient=recipient,
@@ -46,12 +68,26 @@ async def enqueue(
         platform_msgid=platform_msgid,
         attempts=0,
     )
+
+
+async def enqueue_many(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> list[OutboxMessage]:
+    """Insert rows in one statement, returning detached records of what was written.
+
+    A Core INSERT … RETURNING rather than the unit of work: this runs for every reply."""
+    if not rows:
+        return []
     connection = await session.connection()
-    result = await connection.execute(_INSERT, values)
-    return OutboxMessage.model_construct(id=result.scalar_one(), **values)
+    result = await connection.execute(_INSERT, list(rows))
+    ids = [row[0] for row in result]
+    return [
+        OutboxMessage.model_construct(id=row_id, **values)
+        for row_id, values in zip(ids, rows, strict=True)
+    ]
 
 
-_INSERT = insert(OutboxMessage).returning(col(OutboxMessage.id))
+_INSERT = insert(OutboxMessage).returning(col(OutboxMessage.id), sort_by_parameter_order=True)
 
 
 async def delivered_to(

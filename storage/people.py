@@ -1,76 +1,20 @@
-"""Queries about people: lookup by messenger account or code, roles, and listings."""
+"""Queries about people: lookup by code, roles, accounts and listings (senders: storage.senders)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
-from typing import Any
 
-from sqlalchemy import bindparam
-from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
     Assignment,
-    Channel,
     MessengerAccount,
     Person,
-    PersonKind,
     PersonRole,
     Role,
     TeamRole,
 )
-
-SECRET_COLUMNS = ("phone", "guardian_name", "guardian_phone")
-
-
-async def identify(
-    session: AsyncSession, *, channel: str, account: str
-) -> tuple[Person, frozenset[str]] | None:
-    """The person behind an account with all their roles, in one round trip.
-
-    This runs for every inbound message, so the encrypted contact columns are not loaded (and
-    raise if touched): nothing about identity needs them.
-    """
-    if channel == Channel.SIMULATOR:
-        params = {"code": account.strip()}
-    else:
-        params = {"channel": channel, "account_key": account.strip().lower()}
-    query = _identify_query(by_code=channel == Channel.SIMULATOR)
-    rows = (await session.exec(query, params=params)).all()
-    if not rows:
-        return None
-    person = rows[0][0]
-    roles = {role for _, role, _ in rows if role is not None}
-    if person.kind == PersonKind.STUDENT:
-        roles.add(Role.STUDENT)
-        if rows[0][2]:
-            roles.add(Role.PEER_MENTOR)
-    return person, frozenset(roles)
-
-
-@cache
-def _identify_query(*, by_code: bool) -> Any:
-    """Built once: person, each role, and whether they are anyone's peer mentor."""
-    is_peer = (
-        select(Assignment.student_id)
-        .where(col(Assignment.mentor_id) == col(Person.id))
-        .where(Assignment.role == TeamRole.PEER_MENTOR)
-        .exists()
-    )
-    query = (
-        select(Person, PersonRole.role, is_peer)
-        .outerjoin(PersonRole, col(PersonRole.person_id) == col(Person.id))
-        .options(*(defer(getattr(Person, c), raiseload=True) for c in SECRET_COLUMNS))
-    )
-    if by_code:
-        return query.where(col(Person.code) == bindparam("code"))
-    return (
-        query.join(MessengerAccount, col(MessengerAccount.person_id) == col(Person.id))
-        .where(col(MessengerAccount.channel) == bindparam("channel"))
-        .where(col(MessengerAccount.account_key) == bindparam("account_key"))
-    )
 
 
 async def find_by_code(session: AsyncSession, code: str) -> Person | None:

@@ -6,19 +6,23 @@ self-pipe write and a loop iteration per call) cost more CPU than the SQL itself
 of a webhook request. This adapter runs the sqlite3 calls inline, behind the async DBAPI shape
 SQLAlchemy's aiosqlite dialect already speaks, so the dialect's SQLite behaviour is reused as is.
 
-The one call that can wait long is taking the write lock (`BEGIN IMMEDIATE`) while another
-process writes. The connection's busy timeout is kept short and that wait becomes an
-`asyncio.sleep` loop, so the event loop never sleeps inside SQLite. The price: a long query (a
-school-wide evaluation over 100k rows) holds the loop for its duration, where aiosqlite would
-have let unrelated requests run; with one pooled connection they queued for it anyway.
+The calls that can wait long are kept off the loop. Taking the write lock (`BEGIN IMMEDIATE`)
+while another process writes: the busy timeout is kept short and the wait is an `asyncio.sleep`
+loop. WAL checkpoints (which fsync the database file): automatic checkpoints are off on these
+connections and a worker thread runs a passive checkpoint every CHECKPOINT_EVERY commits.
+The price: a long query (a school-wide evaluation over 100k rows) holds the loop for its
+duration, where aiosqlite would have let unrelated requests run; with one pooled connection
+they queued for it anyway.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
 from collections.abc import Iterable
+from contextlib import closing
 from types import SimpleNamespace
 from typing import Any
 
@@ -30,6 +34,9 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util.concurrency import await_
 
+log = logging.getLogger(__name__)
+
+CHECKPOINT_EVERY = 500  # commits; SQLite's own default is about every 1000 WAL pages
 BUSY_TIMEOUT_MS = 5  # one attempt; inside our own write transaction nothing waits on others
 LOCK_WAIT_SECONDS = 60.0  # how long BEGIN IMMEDIATE keeps trying before it gives up
 
@@ -111,15 +118,19 @@ async def _take_write_lock(cursor: sqlite3.Cursor, sql: str) -> None:
 class InlineConnection:
     """The awaitable connection interface of aiosqlite over a plain sqlite3 connection."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, database: str) -> None:
         self._conn = connection
         self._connection: sqlite3.Connection | None = connection
+        self._database, self._commits = database, 0
 
     def cursor(self) -> InlineCursor:
         return InlineCursor(self._conn.cursor())
 
     async def commit(self) -> None:
         self._conn.commit()
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY == 0:
+            _checkpoint_soon(self._database)
 
     async def rollback(self) -> None:
         self._conn.rollback()
@@ -150,7 +161,28 @@ async def connect(database: str, **kwargs: Any) -> InlineConnection:
     # The pool may hand the connection to any task, but always on the loop's own thread.
     kwargs["check_same_thread"] = False
     connection = sqlite3.connect(database, **kwargs)
-    return InlineConnection(connection)
+    if database != ":memory:":
+        connection.execute("PRAGMA wal_autocheckpoint=0")
+    return InlineConnection(connection, database)
+
+
+_checkpoints: dict[str, asyncio.Future[None]] = {}
+
+
+def _checkpoint_soon(database: str) -> None:
+    """A passive checkpoint on a thread (it never blocks writers); one at a time per file."""
+    running = _checkpoints.get(database)
+    if database == ":memory:" or (running is not None and not running.done()):
+        return
+    _checkpoints[database] = asyncio.get_running_loop().run_in_executor(None, _checkpoint, database)
+
+
+def _checkpoint(database: str) -> None:
+    try:
+        with closing(sqlite3.connect(database, timeout=1)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    except sqlite3.Error as exc:  # the next one will try again
+        log.warning("sqlite checkpoint failed: %s", exc)
 
 
 _MODULE = SimpleNamespace(

@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from xml.parsers.expat import ExpatError
+from xml.etree import ElementTree
 
-import xmltodict
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot.channels.base import MalformedError, SignatureError
@@ -34,12 +33,30 @@ def parse_xml(raw: bytes) -> dict[str, Any]:
     if _DECLARATION.search(raw):
         raise MalformedError("XML declarations are not accepted")
     try:
-        document = xmltodict.parse(raw, disable_entities=True)
-    except (ExpatError, ValueError, UnicodeError) as exc:
+        root = ElementTree.fromstring(raw)
+    except (ElementTree.ParseError, ValueError, UnicodeError) as exc:
         raise MalformedError(f"not well-formed XML ({type(exc).__name__})") from exc
-    fields = document.get("xml") if isinstance(document, dict) else None
-    if not isinstance(fields, dict):
+    fields = _fields(root)
+    if root.tag != "xml" or not isinstance(fields, dict):
         raise MalformedError("the root element must be <xml> with fields")
+    return fields
+
+
+def _fields(element: ElementTree.Element) -> dict[str, Any] | str | None:
+    """Children as a dict (a repeated tag becomes a list), a leaf as its text or None.
+
+    ElementTree rather than xmltodict: this runs twice per callback and costs a tenth."""
+    if len(element) == 0:
+        return element.text
+    fields: dict[str, Any] = {}
+    for child in element:
+        value = _fields(child)
+        if child.tag not in fields:
+            fields[child.tag] = value
+        elif isinstance(fields[child.tag], list):
+            fields[child.tag].append(value)
+        else:
+            fields[child.tag] = [fields[child.tag], value]
     return fields
 
 

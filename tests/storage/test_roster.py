@@ -19,8 +19,8 @@ from storage.models import (
     PersonRole,
     StudentCategory,
 )
-from storage.people import identify
 from storage.roster import KindCounts
+from storage.senders import identify
 from tests.fakes.roster import make_staff, make_student
 from tests.fakes.roster_files import (
     STUDENT_HEADER,

@@ -1,0 +1,94 @@
+"""Group commit for inbound messages: messages that arrive together share one transaction.
+
+Each callback used to pay for its own BEGIN, sender lookup, dedupe insert, outbox insert and
+COMMIT, and through the ORM that was most of a request's CPU. A worker takes what is waiting
+and hands the batch to the dispatcher, which does each of those steps once for all of them and
+runs the handlers one after another in arrival order. Two batches never hold the same sender at
+once, so a person's messages stay in order. A lone message is a batch of one: nothing waits for
+company. asyncio has no batching queue that keeps per-key order, hence this small one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(slots=True)
+class Job(Generic[T, R]):
+    item: T
+    key: Hashable
+    result: asyncio.Future[R]
+
+
+@dataclass(slots=True)
+class Batcher(Generic[T, R]):
+    """Runs `handle` on batches of submitted items, at most `workers` batches at once; items
+    with one key are handled in submission order, never by two batches at the same time."""
+
+    handle: Callable[[list[T]], Awaitable[list[R]]]
+    workers: int = 1
+    max_size: int = 64
+    _waiting: deque[Job[T, R]] = field(default_factory=deque)
+    _busy_keys: set[Hashable] = field(default_factory=set)
+    _running: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def submit(self, item: T, *, key: Hashable) -> R:
+        """The item's result; if the caller is cancelled the item is still handled."""
+        job: Job[T, R] = Job(item, key, asyncio.get_running_loop().create_future())
+        self._waiting.append(job)
+        self._wake()
+        return await asyncio.shield(job.result)
+
+    def _wake(self) -> None:
+        if len(self._running) < self.workers and self._waiting:
+            task = asyncio.create_task(self._work())
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    def _take(self) -> list[Job[T, R]]:
+        """Waiting jobs, oldest first, skipping keys another batch holds; a skipped key's
+        later jobs wait too, so nothing of one key overtakes another."""
+        batch: list[Job[T, R]] = []
+        blocked: set[Hashable] = set()
+        for job in list(self._waiting):
+            if len(batch) >= self.max_size:
+                break
+            if job.key in self._busy_keys or job.key in blocked:
+                blocked.add(job.key)
+                continue
+            batch.append(job)
+            self._waiting.remove(job)
+        return batch
+
+    async def _work(self) -> None:
+        while batch := self._take():
+            keys = {job.key for job in batch}
+            self._busy_keys |= keys
+            try:
+                await self._run(batch)
+            finally:
+                self._busy_keys -= keys
+                self._wake()
+
+    async def _run(self, batch: list[Job[T, R]]) -> None:
+        try:
+            results = await self.handle([job.item for job in batch])
+        except Exception as exc:  # handle() answers every item itself; this is a bug guard
+            log.exception("a batch of %d failed", len(batch))
+            for job in batch:
+                if not job.result.done():
+                    job.result.set_exception(exc)
+            return
+        for job, result in zip(batch, results, strict=True):
+            if not job.result.done():
+                job.result.set_result(result)
