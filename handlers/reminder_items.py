@@ -48,7 +48,8 @@ Board = dict[int, list[Reminder]]
 async def due_for(
     ctx: Context, person_id: int | None = None, *, as_of: datetime | None = None
 ) -> Board:
-    """Person → their reminders, most urgent first (key attention, then most overdue).
+    """Person → their reminders, most urgent first (key attention, then most overdue); with
+    `person_id`, only that person's (evaluated for their students alone).
 
     `as_of` (default now) fixes what counts as due: a digest sent late still shows what was
     due at the digest time, while contacts recorded since then (up to now) already count."""
@@ -59,12 +60,14 @@ async def due_for(
     by_rule = {plan.query.rule_id: plan for plan in plans}
     ahead = max((plan.horizon - ctx.now for plan in plans), default=timedelta(0))
     items = await due_items(
-        ctx.session, [plan.query for plan in plans], now=ctx.now, upcoming=max(ahead, timedelta(0))
+        ctx.session,
+        [plan.query for plan in plans],
+        now=ctx.now,
+        upcoming=max(ahead, timedelta(0)),
+        person_id=person_id,
     )
     found: list[tuple[Plan, DueItem]] = [
-        (by_rule[i.rule_id], i)
-        for i in items
-        if i.due_at <= by_rule[i.rule_id].horizon and _wanted(i, person_id)
+        (by_rule[i.rule_id], i) for i in items if i.due_at <= by_rule[i.rule_id].horizon
     ]
     cards = await reminders.student_cards(ctx.session, [item.student_id for _, item in found])
     board: Board = defaultdict(list)
@@ -72,10 +75,6 @@ async def due_for(
         if item.student_id in cards:
             board[item.person_id].append(_reminder(ctx, plan, item, cards[item.student_id]))
     return {person: sorted(items, key=risk_order) for person, items in board.items()}
-
-
-def _wanted(item: DueItem, person_id: int | None) -> bool:
-    return person_id is None or item.person_id == person_id
 
 
 def risk_order(reminder: Reminder) -> tuple[bool, datetime, str, str]:

@@ -66,6 +66,10 @@ def strategy(request: pytest.FixtureRequest) -> Strategy:
 
 @pytest.fixture
 async def staff(session: AsyncSession) -> Staff:
+    return await make_team_staff(session)
+
+
+async def make_team_staff(session: AsyncSession) -> Staff:
     return Staff(
         mentor=await make_staff(session, name="李导师", roles=("academic_mentor",)),
         teacher=await make_staff(session, name="王老师"),
