@@ -4,13 +4,19 @@
 takes at most 64 KiB of JSON (413/400), and answers `{}` once the message is dispatched; the
 replies are outbox rows delivered by `DingTalkSender`. Stream mode (`dingtalk_stream`) feeds
 the same `receive`.
+
+The sign covers the timestamp only, so a captured pair would carry any body for the whole
+skew window: each (timestamp, sign) is accepted once, recorded in the shared inbound dedupe
+table (channel `dingtalk-sign`) so that every replica refuses it again (403, nothing else
+written). Two genuine callbacks in the same millisecond share a sign, and the second is
+refused as well: the price of a scheme that signs nothing else (Stream mode has no sign).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -21,16 +27,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import MalformedError, SignatureError
 from bot.channels.dingtalk_api import DingTalkApi
-from bot.channels.dingtalk_inbound import parse_message, verify_signature
+from bot.channels.dingtalk_inbound import RobotInbound, parse_body, parse_message, verify_signature
 from bot.channels.dingtalk_sender import DingTalkSender, HealthReport
 from bot.channels.dingtalk_sessions import SessionWebhooks
 from bot.clock import Clock
 from bot.dispatch import Dispatcher
 from bot.settings import Settings
+from storage.db import session_scope
+from storage.inbound import first_delivery
 
 log = logging.getLogger(__name__)
 
 BODY_LIMIT = 64 * 1024
+SIGN_CHANNEL = "dingtalk-sign"
 
 
 class BodyTooLarge(Exception):
@@ -71,15 +80,30 @@ class DingTalkConfig:
 async def receive(body: dict[str, Any], *, dispatcher: Dispatcher, config: DingTalkConfig) -> bool:
     """Dispatch one robot message body (HTTP or Stream); False when there was nothing to do."""
     message = parse_message(body, now=dispatcher.clock.now(), button_secret=config.app_secret)
+    return await answer(message, dispatcher=dispatcher, config=config)
+
+
+async def answer(
+    message: RobotInbound | None, *, dispatcher: Dispatcher, config: DingTalkConfig
+) -> bool:
+    """Dispatch a parsed message, keeping its session webhook if it may be used."""
     if message is None:
         return False
     if message.session_webhook and message.session_expires:
         webhooks = config.webhooks(sessions=dispatcher.sessions, clock=dispatcher.clock)
         account = message.inbound.account
-        if not await webhooks.remember(account, message.session_webhook, message.session_expires):
-            log.info("dingtalk session webhook not usable; replies go through the robot API")
+        await webhooks.remember(account, message.session_webhook, message.session_expires)
     await dispatcher.dispatch(message.inbound)
     return True
+
+
+async def first_use(
+    sessions: async_sessionmaker[AsyncSession], *, timestamp: str, sign: str, at: datetime
+) -> bool:
+    """Record a verified header pair; False when it was used before (a replay)."""
+    async with session_scope(sessions) as session:
+        key = f"{timestamp}:{sign}"
+        return await first_delivery(session, channel=SIGN_CHANNEL, dedupe_key=key, at=at)
 
 
 async def read_body(request: Request, limit: int = BODY_LIMIT) -> bytes:
@@ -95,14 +119,23 @@ async def read_body(request: Request, limit: int = BODY_LIMIT) -> bytes:
     return bytes(body)
 
 
-def parse_json(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
-        raise MalformedError("body is not JSON") from None
-    if not isinstance(body, dict):
-        raise MalformedError("body is not a JSON object")
-    return body
+async def _accept(request: Request, config: DingTalkConfig) -> RobotInbound | None:
+    """The verified, well-formed, first-seen message of a callback (None: nothing to do)."""
+    dispatcher: Dispatcher = request.app.state.dispatcher
+    now = dispatcher.clock.now()
+    timestamp, sign = request.headers.get("timestamp", ""), request.headers.get("sign", "")
+    verify_signature(
+        timestamp=timestamp,
+        sign=sign,
+        secret=config.app_secret,
+        now=now,
+        max_skew=config.max_clock_skew,
+    )
+    body = parse_body(await read_body(request))
+    message = parse_message(body, now=now, button_secret=config.app_secret)
+    if not await first_use(dispatcher.sessions, timestamp=timestamp, sign=sign, at=now):
+        raise SignatureError("sign already used")
+    return message
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -110,16 +143,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     config = DingTalkConfig.from_settings(settings)
 
     async def callback(request: Request) -> JSONResponse:
-        dispatcher: Dispatcher = request.app.state.dispatcher
         try:
-            verify_signature(
-                timestamp=request.headers.get("timestamp"),
-                sign=request.headers.get("sign"),
-                secret=config.app_secret,
-                now=dispatcher.clock.now(),
-                max_skew=config.max_clock_skew,
-            )
-            body = parse_json(await read_body(request))
+            message = await _accept(request, config)
         except SignatureError as exc:
             log.warning("dingtalk callback refused: %s", exc)
             return JSONResponse({"error": "forbidden"}, status_code=403)
@@ -127,7 +152,7 @@ def install(app: FastAPI, settings: Settings) -> None:
             return JSONResponse({"error": "body too large"}, status_code=413)
         except MalformedError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        await receive(body, dispatcher=dispatcher, config=config)
+        await answer(message, dispatcher=request.app.state.dispatcher, config=config)
         return JSONResponse({})
 
     app.add_api_route("/dingtalk/callback", callback, methods=["POST"], include_in_schema=False)

@@ -1,5 +1,8 @@
 """Robot messages from DingTalk (HTTP callback or Stream) → Inbound; the callback signature.
 
+A body is a JSON object of sane depth with finite numbers; anything else is malformed (400),
+and so is a `sessionWebhookExpiredTime` that is no time. The text is `clean_text`ed.
+
 The account is `senderStaffId`, the userid the robot API sends to. Without it (external
 members, a robot not yet published) the sender can only be answered inside the 1:1
 conversation: the account becomes `$sender:<senderId>`, which never matches a roster
@@ -11,13 +14,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import logging
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.channels.base import SignatureError
+from bot.channels.base import MalformedError, SignatureError, clean_text
 from bot.channels.dingtalk_messages import pressed_button
 from handlers.envelopes import Inbound
 from storage.models import Channel
@@ -27,6 +32,30 @@ log = logging.getLogger(__name__)
 SENDER_PREFIX = "$sender:"
 ONE_TO_ONE = "1"
 MAX_ACCOUNT = 128
+LATEST = datetime(9999, 1, 1, tzinfo=UTC).timestamp() * 1000  # ms: later is no expiry time
+
+
+def parse_body(raw: bytes | str) -> dict[str, Any]:
+    """A callback body or Stream frame as a JSON object; MalformedError for anything else
+    (not JSON, nested too deeply for the parser, NaN or Infinity)."""
+    try:
+        body = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise MalformedError("body is not JSON") from None
+    if not isinstance(body, dict):
+        raise MalformedError("body is not a JSON object")
+    return body
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(literal: str) -> float:
+    number = float(literal)
+    if not math.isfinite(number):
+        raise ValueError("a number out of range")
+    return number
 
 
 def expected_sign(timestamp: str, secret: str) -> str:
@@ -68,7 +97,8 @@ def parse_message(
     if not isinstance(msg_id, str) or not msg_id or account is None:
         log.warning("dingtalk message without msgId or sender; ignored")
         return None
-    text = message_text(body)
+    typed = message_text(body)
+    text = clean_text(typed).strip() if typed is not None else None
     button = pressed_button(text, secret=button_secret) if text else None
     inbound = Inbound(
         channel=Channel.DINGTALK,
@@ -118,4 +148,6 @@ def _session(body: Mapping[str, Any]) -> tuple[str | None, datetime | None]:
         return None, None
     if not isinstance(expires, int | float) or isinstance(expires, bool):
         return None, None
+    if not math.isfinite(expires) or not 0 <= expires < LATEST:
+        raise MalformedError("sessionWebhookExpiredTime is not a time")
     return url, datetime.fromtimestamp(expires / 1000, UTC)

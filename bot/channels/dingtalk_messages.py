@@ -9,6 +9,11 @@ so a user cannot forge a key by typing it. Keys must not contain " [".
 
 Up to 5 buttons become sampleActionCard (1) or sampleActionCard2..5; further buttons are
 listed as numbered links in the card text (DingTalk markdown understands the same URL).
+
+A card's text is plain text (ours, with what people typed in it) shown as markdown, so
+`escape_markdown` turns everything that could become a link, an image, HTML or formatting
+into text first; the line breaks and button links are added after it. A `markdown` message
+is our templates' own markdown and is sent as it is.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -26,6 +32,10 @@ TEXT_LIMIT = 2048  # bytes per text message; sampleText's own limit is not docum
 MAX_CARD_BUTTONS = 5
 TITLE_CHARS = 30
 CODE_LENGTH = 6
+# DingTalk documents no escape syntax for its markdown, so a backslash may show or be ignored;
+# characters that would start markup become their full-width twins, which read the same.
+_MARKUP = re.compile(r"[\[\]<>*_~`#]|(?<=\w):(?=//)|&(?=#?\w+;)")
+_TWINS = dict(zip("[]<>*_~`#:&", "［］＜＞＊＿～｀＃：＆", strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +48,12 @@ class RobotMessage:
     @property
     def msg_param(self) -> str:
         return json.dumps(self.param, ensure_ascii=False, separators=(",", ":"))
+
+
+def escape_markdown(text: str) -> str:
+    """Plain text that DingTalk's markdown shows as typed: no links (`[x](…)`, `<…>`, a bare
+    `scheme://`, so no `dtmd://` either), images, HTML, entities, emphasis, quotes or `#`."""
+    return _MARKUP.sub(lambda found: _TWINS[found.group()], text)
 
 
 def button_code(key: str, *, secret: str) -> str:
@@ -114,15 +130,17 @@ def _title(message: Outbound) -> str:
 
 
 def _markdown_lines(text: str) -> str:
-    """Plain text in DingTalk markdown: a single newline needs two trailing spaces."""
-    return "  \n".join(text.splitlines())
+    """Plain text in DingTalk markdown: escaped, and a single newline needs two trailing
+    spaces."""
+    return "  \n".join(escape_markdown(text).splitlines())
 
 
 def _card(message: Outbound, *, secret: str) -> RobotMessage:
     shown, listed = message.buttons[:MAX_CARD_BUTTONS], message.buttons[MAX_CARD_BUTTONS:]
     text = _markdown_lines(message.text)
     for number, button in enumerate(listed, start=MAX_CARD_BUTTONS + 1):
-        text += f"  \n{number}. [{button.label}]({button_url(button, secret=secret)})"
+        label = escape_markdown(button.label)
+        text += f"  \n{number}. [{label}]({button_url(button, secret=secret)})"
     param = {"title": _title(message), "text": text}
     if len(shown) == 1:
         param["singleTitle"] = shown[0].label

@@ -1,10 +1,10 @@
-"""DingTalk's active-send side: 1:1 session webhook while it lives, else robot batchSend.
+"""DingTalk's active-send side: robot batchSend, or a session webhook for senders without one.
 
-Per recipient: a user who wrote to the bot in the last ~90 minutes is answered through the
-conversation's sessionWebhook; everyone else (and anyone whose webhook DingTalk refuses)
-through oToMessages/batchSend, 20 user ids per call. Once anything of a call has reached
-someone, a later failure is reported per recipient (retry) instead of raised, so the outbox
-never resends what was already delivered.
+Per recipient: a staff id through oToMessages/batchSend, 20 user ids per call, always (see
+`dingtalk_sessions` for why a callback's webhook never carries what staff are sent); a
+`$sender:` account, which has no staff id, through its conversation's sessionWebhook while
+it lives. Once anything of a call has reached someone, a later failure is reported per
+recipient (retry) instead of raised, so the outbox never resends what was already delivered.
 """
 
 from __future__ import annotations

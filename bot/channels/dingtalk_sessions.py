@@ -1,12 +1,19 @@
-"""Where each user's 1:1 sessionWebhook is remembered until it expires.
+"""The 1:1 sessionWebhooks of senders without a staff id, remembered until they expire.
 
-The webhook reaches the sender through the database, in the shared token table (key
+Who is answered how: anyone with a staff id (everyone on the roster) only ever through the
+robot API (oToMessages/batchSend), which delivers to that user's own 1:1 chat with our robot,
+whatever a callback said. A sessionWebhook comes in the body, which the signature does not
+cover, and any robot's webhook lives on DingTalk's hosts: nothing proves it is this person's
+chat with us, so it could carry a view, an alert or an export to someone else. It is used only
+for `$sender:` accounts (no staff id): they match no roster entry, get nothing but the polite
+unknown-user reply, and cannot be reached any other way. batchSend is as quick as the webhook
+(one call, the token is shared), so ordinary replies lose nothing.
+
+Such a webhook reaches the sender through the database, in the shared token table (key
 `dingtalk-session:<robot>:<account>`, the URL encrypted like any token): the callback may land
-on one replica and the outbox row be sent by another, or by the clock process. A reply without
-a usable webhook goes through the robot API, which always works for staff ids.
-
-Only URLs on DingTalk's own hosts are kept: the callback signature covers the timestamp, not
-the body, so a replayed header pair must not be able to point our replies elsewhere.
+on one replica and the outbox row be sent by another. Only https URLs of DingTalk's
+`/robot/sendBySession` on its own API hosts (`oapi.`/`api.dingtalk.com`) are kept, and only
+under the account of the callback that brought them, so no callback replaces a staff member's.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.channels.dingtalk_inbound import SENDER_PREFIX
 from bot.clock import Clock
 from storage import tokens
 from storage.db import session_scope
@@ -28,6 +36,11 @@ from storage.models import ApiToken
 MARGIN = timedelta(seconds=60)  # a webhook about to expire is not worth the attempt
 WEBHOOK_PATH = "/robot/sendBySession"
 KEY_LIMIT = 128
+
+
+def answered_in_session(account: str) -> bool:
+    """Whether replies to this account may go through its session webhook (see above)."""
+    return account.startswith(SENDER_PREFIX)
 
 
 def webhook_hosts(api_base: str) -> frozenset[str]:
@@ -59,10 +72,13 @@ class SessionWebhooks:
         return scheme_ok and host in self._hosts and parts.path == WEBHOOK_PATH
 
     async def remember(self, account: str, url: str, expires_at: datetime) -> bool:
-        """Keep the webhook for later replies; False when it is unusable (foreign, expired)."""
+        """Keep the webhook for later replies; False when it is not to be used (a staff id, a
+        foreign URL, expired)."""
         now = self._clock.now()
         key = self._key(account)
-        if len(key) > KEY_LIMIT or not self.acceptable(url) or expires_at - MARGIN <= now:
+        if not answered_in_session(account) or len(key) > KEY_LIMIT or not self.acceptable(url):
+            return False
+        if expires_at - MARGIN <= now:
             return False
         try:
             async with session_scope(self._sessions) as session:
@@ -73,7 +89,9 @@ class SessionWebhooks:
 
     async def lookup(self, accounts: Sequence[str]) -> dict[str, str]:
         """Usable webhooks of these accounts: {account: url}."""
-        keys = {self._key(account): account for account in accounts}
+        keys = {self._key(a): a for a in accounts if answered_in_session(a)}
+        if not keys:
+            return {}
         soon = self._clock.now() + MARGIN
         query = (
             select(ApiToken)

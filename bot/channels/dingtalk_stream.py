@@ -4,7 +4,8 @@ Register a connection (gateway/connections/open → endpoint + single-use ticket
 websocket, answer SYSTEM pings, hand robot messages to `on_message` one at a time (order
 matters for conversations) and acknowledge each; on `disconnect` or a dropped connection,
 register again, backing off after failures. Robot messages are never redelivered, so the ack
-is diagnostic only.
+is diagnostic only. Frames and robot messages are parsed as strictly as HTTP callbacks
+(`dingtalk_inbound.parse_body`): a malformed one is acknowledged 400 and the stream goes on.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from urllib.parse import quote_plus
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
-from bot.channels.base import ChannelError
+from bot.channels.base import ChannelError, MalformedError
 from bot.channels.dingtalk_api import BOT_TOPIC, DingTalkApi
+from bot.channels.dingtalk_inbound import parse_body
 
 log = logging.getLogger(__name__)
 
@@ -108,15 +110,15 @@ class StreamClient:
     async def handle(self, raw: str | bytes) -> tuple[str | None, bool]:
         """The ack for one frame (None: no answer) and whether to keep the connection."""
         try:
-            frame = json.loads(raw)
+            frame = parse_body(raw)
             headers = frame.get("headers") or {}
             kind, topic, message_id = (
                 frame.get("type"),
                 headers.get("topic"),
                 headers.get("messageId"),
             )
-        except (ValueError, AttributeError):
-            log.warning("dingtalk stream sent a frame that is not JSON")
+        except (MalformedError, AttributeError):
+            log.warning("dingtalk stream sent a frame that is not a JSON object")
             return None, True
         if kind == "SYSTEM" and topic == "disconnect":
             log.info("dingtalk stream asks us to reconnect")
@@ -129,13 +131,9 @@ class StreamClient:
 
     async def _robot_message(self, message_id: str, data: object) -> str:
         try:
-            body = json.loads(data) if isinstance(data, str) else None
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            return ack(message_id, code=400, message="data is not a JSON object")
-        try:
-            await self._on_message(body)
+            await self._on_message(parse_body(data if isinstance(data, str) else ""))
+        except MalformedError:
+            return ack(message_id, code=400, message="data is not a well-formed robot message")
         except Exception:  # one bad message must not end the stream
             log.exception("dingtalk stream message failed")
             return ack(message_id, code=500, message="internal error")

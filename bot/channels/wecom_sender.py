@@ -11,6 +11,7 @@ import base64
 import binascii
 import hashlib
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -31,6 +32,8 @@ TEXT_LIMIT = 2048
 DUPLICATE_CHECK = {"enable_duplicate_check": 1, "duplicate_check_interval": 1800}
 NOT_A_MEMBER = "invaliduser: no such member, or outside the app's visible range"
 UNLICENSED = "unlicenseduser: the member has no WeCom interface licence"
+_MARKUP = re.compile(r"<(?=[A-Za-z/!?])|\$(?=(?:userName|departmentName)=)")
+_LOOKALIKE = {"<": "＜", "$": "＄"}
 
 
 class Unsendable(Exception):
@@ -57,6 +60,14 @@ def _cut(text: str, limit: int) -> int:
     return newline + 1 if newline >= len(prefix) // 2 else len(prefix)
 
 
+def escape_text(text: str) -> str:
+    """Text as WeCom should show it, not as markup. A text message renders `<a href>` links
+    and translates `$userName=id$`, so a `<` that could open a tag becomes ＜ and such a `$`
+    becomes ＄ (WeCom documents no escape). Template cards show their fields as typed, and a
+    markdown message is our own template's markdown: neither is touched."""
+    return _MARKUP.sub(lambda found: _LOOKALIKE[found.group()], text)
+
+
 def task_id(batch_key: str) -> str:
     """A card task_id: unique per batch, stable across its retries, [0-9A-Za-z_-@] ≤ 128."""
     return "carebot-" + hashlib.sha256(batch_key.encode("utf-8")).hexdigest()[:40]
@@ -64,7 +75,7 @@ def task_id(batch_key: str) -> str:
 
 def fits_passive(message: Outbound) -> bool:
     """Only plain text ≤ 2048 bytes may ride in a passive reply."""
-    return message.kind == "text" and len(message.text.encode("utf-8")) <= TEXT_LIMIT
+    return message.kind == "text" and len(escape_text(message.text).encode("utf-8")) <= TEXT_LIMIT
 
 
 class WeComSender:
@@ -126,11 +137,12 @@ class WeComSender:
     async def _bodies(self, message: Outbound, batch_key: str) -> list[dict[str, Any]]:
         if message.kind in ("text", "markdown"):
             kind = message.kind
-            return [{"msgtype": kind, kind: {"content": p}} for p in split_text(message.text)]
+            body = escape_text(message.text) if kind == "text" else message.text
+            return [{"msgtype": kind, kind: {"content": p}} for p in split_text(body)]
         if message.kind == "card" and message.buttons:
             return [{"msgtype": "template_card", "template_card": _card(message, batch_key)}]
         if message.kind == "card":  # nothing to press: a plain text says the same
-            joined = "\n".join(part for part in (message.title, message.text) if part)
+            joined = escape_text("\n".join(part for part in (message.title, message.text) if part))
             return [{"msgtype": "text", "text": {"content": p}} for p in split_text(joined)]
         return [{"msgtype": "file", "file": {"media_id": await self._media_id(message, batch_key)}}]
 

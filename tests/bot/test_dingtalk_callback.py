@@ -1,4 +1,5 @@
-"""POST /dingtalk/callback: signature, limits, dedupe, replies via session webhook or robot API."""
+"""POST /dingtalk/callback: signature, limits, dedupe, replies via the robot API (session webhook
+only for senders without a staff id)."""
 
 from __future__ import annotations
 
@@ -53,42 +54,31 @@ async def row_counts(session: AsyncSession) -> dict[str, int]:
     return counts
 
 
-async def test_signed_help_is_answered_through_the_session_webhook(
+async def test_signed_help_is_answered_through_batch_send_even_with_a_session_open(
     ding: DingTalkHarness, fake: FakeDingTalkServer, manager: str
 ) -> None:
-    response = await ding.callback(robot_message(fake, manager, "帮助"))
+    response = await ding.callback(robot_message(fake, manager, "帮助", session_minutes=90))
     await ding.deliver()
 
     assert response.status_code == 200 and response.json() == {}
     [reply] = fake.delivered_to(manager)
-    assert reply.via == "session" and reply.msg_key == "text"
-    assert "李老师" in reply.text and "【帮扶老师】" in reply.text
-    assert fake.calls_to(BATCH_SEND) == []
-
-
-async def test_reply_after_the_session_expired_goes_through_batch_send(
-    ding: DingTalkHarness, fake: FakeDingTalkServer, clock: FakeClock, manager: str
-) -> None:
-    await ding.callback(robot_message(fake, manager, "帮助", session_minutes=90))
-    clock.advance(minutes=95)
-    await ding.deliver()
-
-    [reply] = fake.delivered_to(manager)
     assert reply.via == "batch" and reply.msg_key == "sampleText"
-    assert "李老师" in reply.text
+    assert "李老师" in reply.text and "【帮扶老师】" in reply.text
     [call] = fake.calls_to(BATCH_SEND)
     assert call.body["userIds"] == [manager] and call.body["robotCode"] == fake.app_key
+    assert fake.calls_to(SESSION) == []
 
 
-async def test_a_session_dingtalk_refuses_falls_back_to_batch_send(
-    ding: DingTalkHarness, fake: FakeDingTalkServer, manager: str
+async def test_a_session_dingtalk_refuses_fails_a_sender_without_staff_id(
+    ding: DingTalkHarness, fake: FakeDingTalkServer, session: AsyncSession
 ) -> None:
     fake.fail_next(SESSION, status=400, code="sessionExpired")
-    await ding.callback(robot_message(fake, manager, "帮助"))
+    await ding.callback(robot_message(fake, None, "你好", sender_id="$:LWCP_v1:$external=="))
     await ding.deliver()
 
-    [reply] = fake.delivered_to(manager)
-    assert reply.via == "batch"
+    assert fake.deliveries == [] and fake.calls_to(BATCH_SEND) == []
+    [row] = (await session.exec(select(OutboxMessage))).all()
+    assert row.status == "failed"
 
 
 async def test_wrong_sign_is_refused_and_nothing_is_written(
@@ -167,7 +157,8 @@ async def test_a_redelivered_message_is_answered_once(
 
     assert first.status_code == second.status_code == 200
     assert len(fake.delivered_to(manager)) == 1
-    assert len((await session.exec(select(InboundMessage))).all()) == 1
+    query = select(InboundMessage).where(InboundMessage.channel == "dingtalk")
+    assert len((await session.exec(query)).all()) == 1
 
 
 async def test_quota_error_without_text_is_acknowledged_and_not_dispatched(
@@ -181,7 +172,8 @@ async def test_quota_error_without_text_is_acknowledged_and_not_dispatched(
     await ding.deliver()
 
     assert response.status_code == 200 and response.json() == {}
-    assert await row_counts(session) == before
+    after = await row_counts(session)
+    assert after == before | {"inbound_message": before["inbound_message"] + 1}  # the sign
     assert fake.deliveries == []
 
 
@@ -206,7 +198,7 @@ async def test_unknown_staff_id_gets_the_polite_reply(
     await ding.deliver()
 
     [reply] = fake.delivered_to("stranger01")
-    assert "学生工作办公室" in reply.text and reply.via == "session"
+    assert "学生工作办公室" in reply.text and reply.via == "batch"
     audit = (await session.exec(select(AuditEntry))).all()
     assert [entry.action for entry in audit] == ["unknown_account"]
 

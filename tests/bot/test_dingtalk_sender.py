@@ -174,16 +174,17 @@ async def test_session_and_robot_recipients_in_one_call(
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
 ) -> None:
-    url, _ = fake.open_session("chatting")
+    url, _ = fake.open_session("$sender:chatting")
     webhooks = SessionWebhooks(
         sessions=sessions, clock=clock, robot_code=fake.app_key, api_base=fake.base_url
     )
-    assert await webhooks.remember("chatting", url, clock.now() + timedelta(minutes=90))
+    assert await webhooks.remember("$sender:chatting", url, clock.now() + timedelta(minutes=90))
     fake.fail_next(BATCH_SEND, status=500, code="ServiceUnavailable")
 
-    chatting, quiet = await sender.send(HELLO, ["chatting", "quiet"], batch_key="1")
+    chatting, quiet = await sender.send(HELLO, ["$sender:chatting", "quiet"], batch_key="1")
 
-    assert chatting.status == "sent" and fake.delivered_to("chatting")[0].via == "session"
+    assert chatting.status == "sent"
+    assert fake.delivered_to("$sender:chatting")[0].via == "session"
     assert quiet.status == "retry"  # the session reply already went out: no raise, no resend
     assert len(fake.calls_to(SESSION)) == 1
 
@@ -195,17 +196,18 @@ async def test_a_foreign_session_webhook_is_never_stored(
         sessions=sessions, clock=clock, robot_code="r", api_base="https://api.dingtalk.com"
     )
     later = clock.now() + timedelta(minutes=90)
+    u, v, w = "$sender:u", "$sender:v", "$sender:w"
 
     good = await webhooks.remember(
-        "u", "https://oapi.dingtalk.com/robot/sendBySession?session=1", later
+        u, "https://oapi.dingtalk.com/robot/sendBySession?session=1", later
     )
-    evil = await webhooks.remember("v", "https://evil.example/robot/sendBySession?session=1", later)
+    evil = await webhooks.remember(v, "https://evil.example/robot/sendBySession?session=1", later)
     plain = await webhooks.remember(
-        "w", "http://oapi.dingtalk.com/robot/sendBySession?session=1", later
+        w, "http://oapi.dingtalk.com/robot/sendBySession?session=1", later
     )
 
     assert (good, evil, plain) == (True, False, False)
-    assert set(await webhooks.lookup(["u", "v", "w"])) == {"u"}
+    assert set(await webhooks.lookup([u, v, w])) == {u}
 
 
 async def test_the_fake_serves_real_http_too(

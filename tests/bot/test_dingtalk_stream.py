@@ -140,7 +140,7 @@ async def test_a_robot_message_over_the_stream_is_acked_and_answered(
             reply = await fake.wait_for_delivery(manager)
             await gateway.wait_for_acks(2)
 
-    assert reply.via == "session" and "李老师" in reply.text
+    assert reply.via == "batch" and "李老师" in reply.text
     pong, ack = gateway.acks
     assert pong == {
         "code": 200,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -36,13 +36,19 @@ class DingTalkHarness:
     client: httpx.AsyncClient
     fake: FakeDingTalkServer
     clock: FakeClock
+    last_ms: int = field(default=0)
+
+    def headers(self) -> dict[str, str]:
+        """Fresh signed headers, as DingTalk sends them: every callback has its own timestamp
+        (a sign is accepted once), one millisecond apart while the fake clock stands still."""
+        self.last_ms = max(int(self.clock.now().timestamp() * 1000), self.last_ms + 1)
+        return signed_headers(self.last_ms, self.fake.app_secret)
 
     async def callback(
         self, body: dict[str, Any], *, headers: dict[str, str] | None = None
     ) -> httpx.Response:
-        """POST a robot message to /dingtalk/callback, signed now unless headers are given."""
-        now_ms = int(self.clock.now().timestamp() * 1000)
-        sent = headers if headers is not None else signed_headers(now_ms, self.fake.app_secret)
+        """POST a robot message to /dingtalk/callback, freshly signed unless headers are given."""
+        sent = headers if headers is not None else self.headers()
         content = json.dumps(body, ensure_ascii=False).encode()
         return await self.client.post("/dingtalk/callback", content=content, headers=sent)
 
