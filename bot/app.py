@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -18,7 +20,7 @@ from bot.dispatch import Dispatcher
 from bot.logs import RequestIdMiddleware
 from bot.runtime import open_runtime
 from bot.scheduler import jobs_in_process
-from bot.settings import Settings
+from bot.settings import Settings, is_loopback
 from storage.db import is_sqlite, session_scope
 from storage.health import channel_problems
 
@@ -51,17 +53,26 @@ def create_app(
             )
             channels = ", ".join(sorted(runtime.senders)) or "none"
             log.info("carebot started (channels: %s)", channels)
+            dispatcher: Dispatcher = app.state.dispatcher
+            app.state.safekeeping = dispatcher.safekeeping
             try:
                 async with AsyncExitStack() as stack:
                     if run_outbox:
                         await stack.enter_async_context(runtime.outbox.running())
                     if run_clock:
                         await stack.enter_async_context(jobs_in_process(runtime))
+                    await stack.enter_async_context(
+                        dispatcher.safekeeping.sweeping(dispatcher.dispatch)
+                    )
                     yield
             finally:
-                await _finish_background(app)
+                await _finish_background(app, seconds=settings.shutdown_seconds)
 
-    app = FastAPI(title="CareBot", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # The API schema and its pages describe the simulator's endpoints: off unless it is on.
+    schema = "/openapi.json" if settings.simulator else None
+    app = FastAPI(
+        title="CareBot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=schema
+    )
     app.state.settings = settings
     app.add_middleware(RequestIdMiddleware)
     app.add_api_route("/healthz", healthz, methods=["GET"])
@@ -75,15 +86,34 @@ def create_app(
     return app
 
 
-async def _finish_background(app: FastAPI) -> None:
-    """Let dispatches that outlived their HTTP response commit before the runtime closes."""
+async def _finish_background(app: FastAPI, *, seconds: float) -> None:
+    """Let dispatches that outlived their HTTP response commit before the runtime closes, for
+    at most `seconds`: whatever is still running then was stored before its 200 (see
+    bot.pending) and is handled after the restart."""
+    waits = [app.state.safekeeping.drain()]
     callback = getattr(app.state, "wecom", None)
     if callback is not None:
-        await callback.drain()
+        waits.append(callback.drain())
+    try:
+        async with asyncio.timeout(seconds):
+            await asyncio.gather(*waits)
+    except TimeoutError:
+        log.warning("shutdown: messages still being handled; stored ones resume after restart")
 
 
 async def healthz(request: Request) -> JSONResponse:
-    """Database reachable and no channel stuck on a configuration error."""
+    """Database reachable and no channel stuck on a configuration error. Anyone may ask
+    whether the service is healthy; the details (platform error messages can carry the
+    server's outgoing IP) go only to loopback clients or with the health token."""
+    checks = await _health_checks(request)
+    healthy = all(value == "ok" for value in checks.values())
+    body: dict[str, Any] = {"status": "ok" if healthy else "unhealthy"}
+    if _may_see_details(request):
+        body.update(checks)
+    return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+async def _health_checks(request: Request) -> dict[str, Any]:
     checks: dict[str, Any] = {}
     try:
         factory = request.app.state.dispatcher.sessions
@@ -95,6 +125,12 @@ async def healthz(request: Request) -> JSONResponse:
     except Exception as exc:  # any database failure makes the service unhealthy
         log.warning("health check: database unavailable: %s", type(exc).__name__)
         checks["database"] = "unavailable"
-    healthy = all(value == "ok" for value in checks.values())
-    status = "ok" if healthy else "unhealthy"
-    return JSONResponse({"status": status, **checks}, status_code=200 if healthy else 503)
+    return checks
+
+
+def _may_see_details(request: Request) -> bool:
+    token = request.app.state.settings.health_token
+    sent = request.headers.get("x-health-token") or request.query_params.get("token")
+    if token is not None and sent is not None:
+        return hmac.compare_digest(sent.encode(), token.get_secret_value().encode())
+    return is_loopback(request.client.host if request.client else "")

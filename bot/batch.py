@@ -53,7 +53,20 @@ class Batcher(Generic[T, R]):
         if len(self._running) < self.workers and self._waiting:
             task = asyncio.create_task(self._work())
             self._running.add(task)
-            task.add_done_callback(self._running.discard)
+            task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        """A worker that ended abnormally (cancelled, a bug) must not strand what waits."""
+        self._running.discard(task)
+        self._wake()
+
+    def _retire(self) -> None:
+        """The worker leaves `_running` in the same loop turn as its last `_take` came back
+        empty: a done-callback runs a turn later, and a job submitted in between would see
+        every worker seat taken and start nobody."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.discard(task)
 
     def _take(self) -> list[Job[T, R]]:
         """Waiting jobs, oldest first, skipping keys another batch holds; a skipped key's
@@ -71,14 +84,17 @@ class Batcher(Generic[T, R]):
         return batch
 
     async def _work(self) -> None:
-        while batch := self._take():
-            keys = {job.key for job in batch}
-            self._busy_keys |= keys
-            try:
-                await self._run(batch)
-            finally:
-                self._busy_keys -= keys
-                self._wake()
+        try:
+            while batch := self._take():
+                keys = {job.key for job in batch}
+                self._busy_keys |= keys
+                try:
+                    await self._run(batch)
+                finally:
+                    self._busy_keys -= keys
+                    self._wake()
+        finally:
+            self._retire()
 
     async def _run(self, batch: list[Job[T, R]]) -> None:
         try:

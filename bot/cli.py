@@ -72,8 +72,13 @@ def serve(
 
     from bot import logs
     from bot.app import create_app
+    from bot.settings import simulator_exposed
+    from messages.render import render
 
     config = settings()
+    if simulator_exposed(config, host=host):
+        typer.echo(render("cli_serve_refused", host=host), err=True)
+        raise typer.Exit(2)
     logs.configure(fmt=config.log_format, level=config.log_level)
     if config.simulator:
         typer.echo(f"simulator: http://{host}:{port}/sim")
@@ -82,7 +87,14 @@ def serve(
     # view, full collections no longer walk it (they paused requests for ~100 ms under load).
     gc.collect()
     gc.freeze()
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=max(1, round(config.shutdown_seconds)),
+    )
 
 
 def _register_optional() -> None:

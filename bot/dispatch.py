@@ -7,10 +7,12 @@ without races, whether that reply travels in the response or through the outbox.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.batch import Batcher
 from bot.clock import Clock
 from bot.logs import message_id
+from bot.pending import Safekeeping
 from handlers import router
 from handlers.context import Context, HandlerConfig
 from handlers.envelopes import Inbound, Outbound
@@ -99,9 +102,16 @@ class Dispatcher:
     workers: int = 1
     """Batches handled at once: 1 on SQLite (one writer anyway), a few on PostgreSQL."""
     _batcher: Batcher[_Message, Outcome] = field(init=False)
+    safekeeping: Safekeeping = field(init=False)
 
     def __post_init__(self) -> None:
         self._batcher = Batcher(self._handle_batch, workers=self.workers)
+        self.safekeeping = Safekeeping(self.sessions, self.clock)
+
+    async def hold(self, inbound: Inbound, handling: asyncio.Future[Any]) -> None:
+        """The platform is about to hear 200 without the answer: make the message durable
+        first, unless its handling already committed (see bot.pending)."""
+        await self.safekeeping.hold(inbound, handling)
 
     async def dispatch(
         self, inbound: Inbound, *, window: PassiveWindow | None = None, delivered: bool = False
@@ -144,15 +154,16 @@ class Dispatcher:
                 message_id.set(f"{message.inbound.channel}:{message.inbound.message_id}")
                 who = senders.get(id(message))
                 if who is None:
-                    outcomes.append(await self._stranger(session, message))
+                    first = id(message) in fresh
+                    outcomes.append(await self._stranger(session, message, first=first))
                 elif id(message) not in fresh:
                     passive = await self._stored_passive(session, message.inbound)
                     outcomes.append(Outcome(duplicate=True, passive=passive))
                 else:
                     outcomes.append(await self._answer(session, message, who, failed=failed))
             rows = await self._enqueue(session, [o for o in outcomes if isinstance(o, _Answered)])
-        if any(isinstance(o, Outcome) and o.queued for o in outcomes):
-            self.on_queued()  # strangers' replies that could not ride in a response
+        if outbox.queued_in(session):
+            self.on_queued()  # replies, alerts, anything a handler queued: they leave now
         return [
             await self._after_commit(rows[id(o)], o) if isinstance(o, _Answered) else o
             for o in outcomes
@@ -174,11 +185,12 @@ class Dispatcher:
     async def _first_deliveries(
         self, session: AsyncSession, batch: list[_Message], senders: dict[int, Identity]
     ) -> set[int]:
-        """Record the known senders' deliveries; the messages not seen before."""
+        """Record the deliveries (strangers' too: a retry must not audit twice); the
+        messages not seen before."""
         fresh: set[int] = set()
         now = max(message.now for message in batch)
         for channel in {message.inbound.channel for message in batch}:
-            mine = [m for m in batch if m.inbound.channel == channel and id(m) in senders]
+            mine = [m for m in batch if m.inbound.channel == channel]
             keys = [message.inbound.message_id for message in mine]
             new = await first_deliveries(session, channel=channel, dedupe_keys=keys, at=now)
             for message in mine:  # a key twice in one batch: the first one is the delivery
@@ -226,27 +238,28 @@ class Dispatcher:
         if passive is not None and window is not None and window.abandoned:
             async with session_scope(self.sessions) as session:  # the response left without it
                 await outbox.requeue(session, rows[0].id or 0, now=self.clock.now())
+            self.on_queued()
             passive = None
         delivered = answered.message.delivered
         queued = not delivered and len(rows) > (1 if passive is not None else 0)
-        if queued:
-            self.on_queued()
         delivered_rows = [
             Delivered(row.id or 0, reply) for row, reply in zip(rows, answered.replies, strict=True)
         ]
         return Outcome(replies=delivered_rows, passive=passive, queued=queued)
 
-    async def _stranger(self, session: AsyncSession, message: _Message) -> Outcome:
+    async def _stranger(self, session: AsyncSession, message: _Message, *, first: bool) -> Outcome:
         """Strangers get their polite reply in the response; only if it cannot ride there is
-        it queued to the bare account (no person row is ever created)."""
+        it queued to the bare account (no person row is ever created). A retried delivery
+        is told the same again, unrecorded, or nothing if the reply was queued."""
         inbound, window, delivered = message.inbound, message.window, message.delivered
-        if not delivered and await outbox.by_key(session, _reply_key(inbound, 0)) is not None:
+        if not first and await outbox.by_key(session, _reply_key(inbound, 0)) is not None:
             return Outcome(duplicate=True)
         ctx = Context(session=session, now=message.now, config=self.config)
-        replies = await router.answer_stranger(inbound, ctx)
+        replies = await router.answer_stranger(inbound, ctx, record=first)
         passive = _choose_passive(replies, window)
         if delivered or (passive is not None and window is not None and window.claim()):
-            return Outcome(replies=[Delivered(0, r) for r in replies], passive=passive)
+            replied = [Delivered(0, r) for r in replies]
+            return Outcome(duplicate=not first, replies=replied, passive=passive)
         for index, reply in enumerate(replies):
             await outbox.enqueue(
                 session,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -59,6 +60,15 @@ class RequestIdMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             sent = dict(scope.get("headers") or []).get(b"x-request-id", b"")
-            request_id = sent.decode("latin-1")[:64] if sent else uuid.uuid4().hex[:16]
+            request_id = _safe_request_id(sent) or uuid.uuid4().hex[:16]
             message_id.set(request_id)
         await self.app(scope, receive, send)
+
+
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,64}")
+
+
+def _safe_request_id(sent: bytes) -> str | None:
+    """A client's X-Request-ID only when it is a plain token: no newline may forge a log line,
+    no escape sequence may repaint a terminal."""
+    return sent.decode("ascii") if _REQUEST_ID.fullmatch(sent) else None

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.background import in_background
 from bot.channels.base import ConfigurationError, Delivery, Sender, TransientError
 from bot.clock import Clock
 from handlers.envelopes import Outbound
@@ -99,18 +100,16 @@ class OutboxSender:
     @asynccontextmanager
     async def running(self, *, poll: float = 5.0) -> AsyncIterator[None]:
         """Deliver in the background while the context is open."""
-        task = asyncio.create_task(self._loop(poll))
-        try:
+        async with in_background(self._loop(poll)):
             yield
-        finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
 
     async def _loop(self, poll: float) -> None:
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancellation that
+            # arrives with the wake-up, and the sender would never stop.
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=poll)
+                async with asyncio.timeout(poll):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.drain()

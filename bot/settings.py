@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,6 +36,10 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(default=120, ge=1)
     crisis_words: str | None = None
     alert_escalate_minutes: int = Field(default=120, ge=1)
+    health_token: SecretStr | None = None
+    """Lets a non-loopback client read /healthz's details (X-Health-Token or ?token=)."""
+    shutdown_seconds: float = Field(default=10.0, ge=0)
+    """On SIGTERM: how long open requests, then background handling, may take to finish."""
 
     wecom_corp_id: str | None = None
     wecom_agent_id: int | None = None
@@ -43,6 +48,8 @@ class Settings(BaseSettings):
     wecom_aes_key: SecretStr | None = None
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
     wecom_max_clock_skew: int = 300
+    wecom_passive_seconds: float = Field(default=4.0, ge=0, le=4.2)
+    """How long a callback waits for a reply to ride passively (WeCom gives up at 5 s)."""
 
     dingtalk_app_key: str | None = None
     dingtalk_app_secret: SecretStr | None = None
@@ -145,6 +152,21 @@ class Settings(BaseSettings):
             alert_escalation=timedelta(minutes=self.alert_escalate_minutes),
             policy=self.policy(),
         )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether an address (or bind host) is this machine's loopback."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def simulator_exposed(settings: Settings, *, host: str) -> bool:
+    """The simulator (chat as anyone) on a non-loopback bind without a token: refuse."""
+    return settings.simulator and settings.simulator_token is None and not is_loopback(host)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -20,6 +20,27 @@ class Inbound:
     text: str | None = None
     button: str | None = None
 
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "account": self.account,
+            "message_id": self.message_id,
+            "received_at": self.received_at.isoformat(),
+            "text": self.text,
+            "button": self.button,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Inbound:
+        return cls(
+            channel=payload["channel"],
+            account=payload["account"],
+            message_id=payload["message_id"],
+            received_at=datetime.fromisoformat(payload["received_at"]),
+            text=payload.get("text"),
+            button=payload.get("button"),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Button:

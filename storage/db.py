@@ -66,7 +66,12 @@ def make_engine(
         # One connection: SQLite has one writer anyway, and queueing in asyncio is far cheaper
         # than many connections spinning on the busy handler for the write lock.
         engine = create_async_engine(
-            async_url(url), echo=echo, pool_size=1, max_overflow=0, pool_timeout=60
+            async_url(url),
+            echo=echo,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+            hide_parameters=True,  # errors and echo never carry what people wrote
         )
         inline = engine.dialect.driver == "inline"  # it waits for the write lock itself
         busy_ms = sqlite_inline.BUSY_TIMEOUT_MS if inline else 5000
@@ -74,7 +79,7 @@ def make_engine(
         begin = _sqlite_begin_immediate if sqlite_immediate else _sqlite_begin_deferred
         event.listen(engine.sync_engine, "begin", begin)
     else:
-        engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+        engine = create_async_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
     bind_cipher(engine.sync_engine.dialect, data_key)
     return engine
 

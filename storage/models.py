@@ -271,14 +271,44 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     student_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     raised_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
-    source: str = Field(max_length=16, description="visit_log | message")
+    source: str = Field(max_length=16, description="visit_log | weekly | message")
     detail: str | None = Field(default=None, sa_column=_secret())
+    context_id: int | None = Field(
+        default=None,
+        foreign_key="person.id",
+        ondelete="SET NULL",
+        description="the student a student writer's open form was about (context, not subject)",
+    )
     status: str = Field(default=AlertStatus.OPEN, max_length=16)
     level: int = 1
     created_at: datetime = Field(sa_column=_utc())
     escalate_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     acknowledged_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     acknowledged_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+
+
+class AlertMessage(SQLModel, table=True):
+    """A further message added to an open alert (新消息), re-sent to its recipients."""
+
+    __tablename__ = "alert_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True, ondelete="CASCADE")
+    author_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    source: str = Field(max_length=16, description="visit_log | weekly | message")
+    text: str = Field(sa_column=Column(EncryptedText(), nullable=False))
+    context_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class AlertRecipient(SQLModel, table=True):
+    """Who was sent an alert, and from which level on: the people who may acknowledge it."""
+
+    __tablename__ = "alert_recipient"
+
+    alert_id: int = Field(foreign_key="alert.id", primary_key=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
+    level: int = 1
 
 
 class WeeklyReport(SQLModel, table=True):
@@ -310,3 +340,18 @@ class ReminderLog(SQLModel, table=True):
     day: date
     items: int = 0
     created_at: datetime = Field(sa_column=_utc())
+
+
+class PendingInbound(SQLModel, table=True):
+    """An accepted message whose handling had not committed when the platform heard 200:
+    the copy a restart (or the web process's sweep) handles, exactly once through the dedupe
+    record, before it is deleted."""
+
+    __tablename__ = "pending_inbound"
+    __table_args__ = (UniqueConstraint("channel", "dedupe_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    dedupe_key: str = Field(max_length=255)
+    payload: str = Field(sa_column=Column(EncryptedText(), nullable=False))
+    received_at: datetime = Field(sa_column=_utc(index=True))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -22,6 +24,30 @@ from tests.fakes.clock import FakeClock
 
 DATA_KEY = "0Xm2GRUFyeNI5iEPOAzaFYUUi8YIzLqL8_3VdMWOgtY="
 PG_URL = os.environ.get("CAREBOT_TEST_DATABASE_URL")
+
+
+# What the suite's sensitive scenarios write (crisis words, family troubles, phone numbers):
+# none of it may appear in any log line of any test, error messages and tracebacks included.
+SENSITIVE_IN_LOGS = re.compile(r"不想活|安眠药|轻生|自杀|欠债|1[3-9]\d{9}")
+
+
+@pytest.fixture(autouse=True)
+def no_sensitive_text_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    caplog.set_level(logging.INFO)
+    yield
+    leaks = [
+        record
+        for record in caplog.records
+        if SENSITIVE_IN_LOGS.search(_logged(record, caplog.handler.formatter))
+    ]
+    assert not leaks, f"sensitive text in log lines: {[r.getMessage()[:80] for r in leaks]}"
+
+
+def _logged(record: logging.LogRecord, formatter: logging.Formatter | None) -> str:
+    text = record.getMessage()
+    if record.exc_info and formatter is not None:
+        text += formatter.formatException(record.exc_info)
+    return text
 
 
 @pytest.fixture
@@ -77,5 +103,5 @@ async def app(settings: Settings, clock: FakeClock, engine: AsyncEngine) -> Asyn
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://carebot.test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
         yield client

@@ -1,7 +1,11 @@
 """The simulator channel: a local chat page and a JSON API to talk to the bot as anyone.
 
-Only loopback clients are answered unless CAREBOT_SIMULATOR_TOKEN is set and sent
-(header `X-Simulator-Token`, or `?token=` for the page).
+Without CAREBOT_SIMULATOR_TOKEN (header `X-Simulator-Token`, or `?token=` for the page) only
+a request that is plainly local is answered: from a loopback address, to a loopback host name
+(so a web page elsewhere cannot reach it through DNS rebinding), and carrying no proxy header
+(a reverse proxy on the same host makes every client look local). `carebot serve` refuses to
+bind the simulator to a non-loopback address without a token. Text and button keys are cleaned
+like every channel's (`clean_text`); the page shows cards and text as text, never as HTML.
 """
 
 from __future__ import annotations
@@ -11,19 +15,21 @@ import uuid
 from collections.abc import Sequence
 from importlib import resources
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from bot.channels.base import Delivery
+from bot.channels.base import Delivery, clean_text
 from bot.dispatch import Delivered, Dispatcher
+from bot.settings import is_loopback
 from handlers.envelopes import Inbound, Outbound
 from storage.models import Channel
 from storage.outbox import delivered_to, payload_of
 from storage.people import find_by_code, list_people, roles_by_person
 
-LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
 STATIC = {"sim.js": "text/javascript", "sim.css": "text/css"}
 
 
@@ -31,6 +37,12 @@ class SendRequest(BaseModel):
     user: str = Field(min_length=1, max_length=32)
     text: str | None = Field(default=None, max_length=4000)
     button: str | None = Field(default=None, max_length=1024)
+
+    @field_validator("user", "text", "button", mode="before")
+    @classmethod
+    def _clean(cls, value: object) -> object:
+        """Before validation: pydantic refuses a lone surrogate (and then fails to report it)."""
+        return clean_text(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _one_of(self) -> SendRequest:
@@ -59,9 +71,16 @@ def _guard(request: Request) -> None:
         if hmac.compare_digest(sent.encode(), token.get_secret_value().encode()):
             return
         raise HTTPException(status_code=403, detail="bad simulator token")
-    host = request.client.host if request.client else ""
-    if host not in LOOPBACK:
+    if not _plainly_local(request):
         raise HTTPException(status_code=403, detail="simulator answers loopback clients only")
+
+
+def _plainly_local(request: Request) -> bool:
+    if any(name in request.headers for name in PROXY_HEADERS):
+        return False
+    client = request.client.host if request.client else ""
+    named = urlsplit("//" + request.headers.get("host", "")).hostname or ""
+    return is_loopback(client) and is_loopback(named)
 
 
 def _reply(item: Delivered) -> dict[str, Any]:

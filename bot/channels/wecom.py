@@ -20,6 +20,7 @@ from bot.channels.base import ChannelError, MalformedError, SignatureError
 from bot.channels.wecom_api import WeComApi
 from bot.channels.wecom_callback import (
     CARD_DONE,
+    Timing,
     TooLarge,
     WeComCallback,
     empty,
@@ -48,6 +49,8 @@ def install(app: FastAPI, settings: Settings) -> None:
         corp_id=settings.wecom_corp_id,
     )
     app.state.wecom = WeComCallback(envelope=envelope, max_skew=settings.wecom_max_clock_skew)
+    passive = settings.wecom_passive_seconds
+    app.state.wecom.timing = Timing(passive=passive, claimed=passive + 0.8)
     app.add_api_route(PATH, verify_url, methods=["GET"], response_class=PlainTextResponse)
     # A plain Starlette route: this path runs for every message, and FastAPI's dependency
     # solving and response validation add a tenth of its cost for nothing it uses.

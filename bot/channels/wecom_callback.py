@@ -19,9 +19,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from bot.channels.base import ChannelError, Inbound, MalformedError, SignatureError
+from bot.channels.base import ChannelError, Inbound, MalformedError, SignatureError, clean_text
 from bot.channels.wecom_envelope import MAX_BODY, CallbackQuery, Envelope
-from bot.channels.wecom_sender import fits_passive
+from bot.channels.wecom_sender import escape_text, fits_passive
 from bot.dispatch import Dispatcher, Outcome, PassiveWindow
 from messages.render import render
 
@@ -48,7 +48,8 @@ def to_inbound(fields: dict[str, Any], *, now: datetime) -> Inbound | None:
     """A message or card click as an Inbound; None for events no handler answers.
 
     Non-text messages (image, voice, file, location...) come in with text="" so the person
-    gets the kind "not understood" answer rather than silence.
+    gets the kind "not understood" answer rather than silence. Text and button keys are
+    cleaned (`clean_text`).
     """
     user = _field(fields, "FromUserName")
     kind = _field(fields, "MsgType").lower()
@@ -56,18 +57,21 @@ def to_inbound(fields: dict[str, Any], *, now: datetime) -> Inbound | None:
         if _field(fields, "Event").lower() != CARD_EVENT:
             return None
         key = _event_key(fields, "TaskId", "EventKey")
-        button = _field(fields, "EventKey")
+        button = clean_text(_field(fields, "EventKey"))
         return Inbound("wecom", user, key, now, text=None, button=button)
-    msgid = fields.get("MsgId") or _event_key(fields)
-    text = _field(fields, "Content") if kind == "text" else ""
-    return Inbound("wecom", user, str(msgid), now, text=text)
+    msgid = _field(fields, "MsgId") or _event_key(fields)
+    text = clean_text(_field(fields, "Content")) if kind == "text" else ""
+    return Inbound("wecom", user, msgid, now, text=text)
 
 
 def _field(fields: dict[str, Any], name: str) -> str:
+    """A leaf field's text ("" when absent); the fields every message has are required."""
     value = fields.get(name)
     if value is None and name in ("FromUserName", "MsgType", "CreateTime"):
         raise MalformedError(f"no {name}")
-    return "" if value is None else str(value)
+    if value is not None and not isinstance(value, str):
+        raise MalformedError(f"{name} is not a single value")
+    return value or ""
 
 
 def _event_key(fields: dict[str, Any], *extra: str) -> str:
@@ -103,10 +107,14 @@ class WeComCallback:
         window = PassiveWindow(fits=fits_passive)
         task = asyncio.create_task(dispatcher.dispatch(inbound, window=window))
         outcome = await self._outcome(task, window)
-        if outcome is None or outcome.passive is None:
+        if outcome is None:
+            await dispatcher.hold(inbound, task)  # durable before WeCom hears 200
             return empty()
+        if outcome.passive is None:
+            return empty()
+        content = escape_text(outcome.passive.text)
         reply = self.envelope.text_reply(
-            to=inbound.account, content=outcome.passive.text, at=dispatcher.clock.now()
+            to=inbound.account, content=content, at=dispatcher.clock.now()
         )
         return self._sealed(reply, query)
 
@@ -125,6 +133,7 @@ class WeComCallback:
         if not await _finished(task, self.timing.passive):
             log.info("wecom card handler is slow; the card is updated when it is done")
             self._keep(task, then=update_later)
+            await dispatcher.hold(inbound, task)  # durable before WeCom hears 200
             return empty()
         task.result()
         reply = self.envelope.button_update(

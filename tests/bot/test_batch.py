@@ -5,6 +5,7 @@ one batch is handled once."""
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -160,3 +161,70 @@ async def test_a_cancelled_caller_does_not_cancel_the_work() -> None:
     for _ in range(5):
         await asyncio.sleep(0)
     assert done == [7]
+
+
+async def test_a_job_submitted_as_the_last_worker_retires_is_not_stranded() -> None:
+    """The worker's `_take` came back empty but its done-callback has not run yet: a job
+    submitted in that loop turn must still be handled."""
+
+    async def handle(items: list[str]) -> list[str]:
+        return items  # returns without awaiting: the worker ends one turn after it started
+
+    batcher: Batcher[str, str] = Batcher(handle, workers=1)
+    first = asyncio.create_task(batcher.submit("A", key="a"))
+    await asyncio.sleep(0)  # the worker ran A and found nothing more to take
+    second = asyncio.create_task(batcher.submit("B", key="b"))
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+    assert first.done() and first.result() == "A"
+    assert second.done() and second.result() == "B"
+    assert not batcher._waiting and not batcher._running
+
+
+async def test_a_worker_cancelled_mid_batch_leaves_the_rest_to_another() -> None:
+    release = asyncio.Event()
+    calls: list[list[int]] = []
+
+    async def handle(items: list[int]) -> list[int]:
+        calls.append(items)
+        if items == [1]:
+            await release.wait()
+        return items
+
+    batcher: Batcher[int, int] = Batcher(handle, workers=1)
+    first = asyncio.create_task(batcher.submit(1, key="k"))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(batcher.submit(2, key="j"))
+    await asyncio.sleep(0)
+    for worker in list(batcher._running):
+        worker.cancel()
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+    assert second.done() and second.result() == 2
+    assert calls == [[1], [2]]
+    first.cancel()
+
+
+async def test_staggered_submissions_are_all_answered() -> None:
+    """Bounded stress: 400 submissions at staggered moments over two workers, each handler
+    taking zero or a few loop turns; every one is answered and nothing is left behind."""
+    rng = random.Random(9)
+
+    async def handle(items: list[int]) -> list[int]:
+        for _ in range(rng.randrange(3)):
+            await asyncio.sleep(0)
+        return items
+
+    batcher: Batcher[int, int] = Batcher(handle, workers=2, max_size=8)
+
+    async def later(n: int) -> int:
+        for _ in range(rng.randrange(4)):
+            await asyncio.sleep(0)
+        return await batcher.submit(n, key=n % 17)
+
+    results = await asyncio.wait_for(asyncio.gather(*(later(n) for n in range(400))), 10)
+
+    assert results == list(range(400))
+    assert not batcher._waiting and not batcher._running

@@ -114,3 +114,16 @@ def _run_for(args: list[str], *, env: dict[str, str], seconds: float) -> str:
         process.terminate()
         _, stderr = process.communicate(timeout=10)
     return stderr
+
+
+def test_serve_refuses_an_exposed_simulator_in_one_chinese_line(tmp_path: Path) -> None:
+    env = {
+        "CAREBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "CAREBOT_DATA_KEY": DATA_KEY,
+        "CAREBOT_SIMULATOR": "true",
+    }
+    result = _run("serve", "--host", "0.0.0.0", "--port", "8999", env=env)
+
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "CAREBOT_SIMULATOR_TOKEN" in line and "0.0.0.0" in line and "模拟器" in line

@@ -161,10 +161,11 @@ async def test_bad_robot_code_is_shown_by_healthz_and_the_row_kept(
 ) -> None:
     settings = dingtalk_settings(database_url, DATA_KEY, fake)
     settings.dingtalk_robot_code = "dingwrongrobot"
+    settings.health_token = SecretStr("ops-secret")
     async with dingtalk_app(settings, fake=fake, clock=clock) as ding:
         await enqueue(ding, ["a"], HELLO)
         await ding.deliver()
-        health = await ding.client.get("/healthz")
+        health = await ding.client.get("/healthz", params={"token": "ops-secret"})
         async with ding.app.state.dispatcher.sessions() as session:
             [row] = (await session.exec(select(OutboxMessage))).all()
 

@@ -4,7 +4,6 @@ exactly once, as the fake WeCom server counts deliveries."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from storage.db import make_engine, make_sessionmaker, session_scope
 from storage.models import OutboxMessage
 from tests.conftest import DATA_KEY
 from tests.fakes.wecom import FakeWeComServer
-from tests.fakes.wecom_callbacks import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN
+from tests.fakes.wecom_callbacks import AGENT_ID, CORP_ID, SECRET, wecom_environment
 
 CAREBOT = str(Path(sys.executable).with_name("carebot"))
 USERS = [f"user{i:04d}" for i in range(2400)]
@@ -59,19 +58,7 @@ async def _statuses(url: str) -> Counter[str]:
 
 
 def _sender(url: str, api_base: str) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CAREBOT_")}
-    env.update(
-        CAREBOT_DATABASE_URL=url,
-        CAREBOT_DATA_KEY=DATA_KEY,
-        CAREBOT_WECOM_CORP_ID=CORP_ID,
-        CAREBOT_WECOM_AGENT_ID=str(AGENT_ID),
-        CAREBOT_WECOM_SECRET=SECRET,
-        CAREBOT_WECOM_TOKEN=TOKEN,
-        CAREBOT_WECOM_AES_KEY=AES_KEY,
-        CAREBOT_WECOM_API_BASE=api_base,
-        CAREBOT_OUTBOX_LEASE_SECONDS="2",
-        CAREBOT_LOG_LEVEL="WARNING",
-    )
+    env = wecom_environment(url, api_base, outbox_lease_seconds="2")
     return subprocess.Popen(
         [CAREBOT, "outbox", "send"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )

@@ -207,18 +207,21 @@ async def test_untrusted_ip_is_a_configuration_error_shown_on_healthz_until_fixe
     engine: AsyncEngine,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    async with running_app(wecom_settings(database_url, DATA_KEY), clock, fake) as (app, client):
+    settings = wecom_settings(database_url, DATA_KEY, health_token="ops-secret")
+    async with running_app(settings, clock, fake) as (app, client):
         sender = app.state.runtime.senders["wecom"]
         fake.fail_next(60020)
         with pytest.raises(ConfigurationError):
             await sender.send(HELLO, ["ZhangSan"], batch_key="a")
-        broken = await client.get("/healthz")
+        public = await client.get("/healthz")
+        broken = await client.get("/healthz", headers={"X-Health-Token": "ops-secret"})
         await sender.send(HELLO, ["ZhangSan"], batch_key="a")
         fixed = await client.get("/healthz")
 
+    assert (public.status_code, public.json()) == (503, {"status": "unhealthy"})
     assert broken.status_code == 503
     assert "60020" in broken.json()["channel_wecom"]
-    assert fixed.status_code == 200
+    assert (fixed.status_code, fixed.json()) == (200, {"status": "ok"})
     assert any(r.levelname == "ERROR" and "60020" in r.getMessage() for r in caplog.records)
 
 

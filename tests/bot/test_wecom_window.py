@@ -73,6 +73,9 @@ class SlowDispatcher:
     def clock(self) -> Any:
         return self.inner.clock
 
+    async def hold(self, inbound: Any, handling: Any) -> None:
+        await self.inner.hold(inbound, handling)
+
     async def dispatch(self, inbound: Any, **options: Any) -> Outcome:
         if options.get("window") is not None:
             self.windows.append(options["window"])

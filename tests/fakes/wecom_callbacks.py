@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot.app import create_app
 from bot.settings import Settings
+from tests.conftest import DATA_KEY
 from tests.fakes.clock import FakeClock
 from tests.fakes.wecom import FakeWeComServer
 
@@ -49,6 +51,25 @@ def wecom_settings(database_url: str, data_key: str, **overrides: Any) -> Settin
         **overrides,
     }
     return Settings(**values)
+
+
+def wecom_environment(database_url: str, api_base: str, **extra: str) -> dict[str, str]:
+    """The environment of a `carebot` subprocess on WeCom: this test app's credentials, the
+    given database and API, `extra` as further CAREBOT_* variables (lower-case names)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAREBOT_")}
+    values = {
+        "database_url": database_url,
+        "data_key": DATA_KEY,
+        "wecom_corp_id": CORP_ID,
+        "wecom_agent_id": str(AGENT_ID),
+        "wecom_secret": SECRET,
+        "wecom_token": TOKEN,
+        "wecom_aes_key": AES_KEY,
+        "wecom_api_base": api_base,
+        "log_level": "WARNING",
+        **extra,
+    }
+    return env | {f"CAREBOT_{name.upper()}": value for name, value in values.items()}
 
 
 def fake_server(clock: FakeClock, *users: str) -> FakeWeComServer:
@@ -124,7 +145,8 @@ class CallbackBuilder:
         }
         return self.seal(xmltodict.unparse({"xml": plain}, full_document=False))
 
-    def seal(self, plain_xml: str, *, nonce: str = "1320562132") -> Callback:
+    def seal(self, plain_xml: str | bytes, *, nonce: str = "1320562132") -> Callback:
+        """Bytes are sealed as they are (not necessarily UTF-8), as in WeCom's AES payload."""
         timestamp = self._stamp()
         envelope = self._envelope(plain_xml, timestamp, nonce)
         body = xmltodict.unparse(
@@ -157,7 +179,7 @@ class CallbackBuilder:
     def _stamp(self) -> str:
         return str(int(self.clock.now().timestamp()))
 
-    def _envelope(self, plain: str, timestamp: str, nonce: str) -> dict[str, str]:
+    def _envelope(self, plain: str | bytes, timestamp: str, nonce: str) -> dict[str, str]:
         sealed = self.crypto.encrypt_message(plain, nonce, timestamp)
         fields = xmltodict.parse(sealed)["xml"]
         return {key: str(value) for key, value in fields.items()}
