@@ -36,7 +36,7 @@ async def send_now(inbound: Inbound, who: Identity, ctx: Context, args: str) -> 
         await audit.record(
             ctx.session, action="denied_send_reminders", at=ctx.now, actor_id=who.person_id
         )
-        return [text(render("no_permission"))]
+        return [text(render("remind_not_allowed"))]
     college = access.reminder_college(who.roles, who.person.college)
     sent = await send_digests(ctx, as_of=ctx.now, college=college)
     await audit.record(

@@ -1,5 +1,11 @@
 """Screen every message for crisis words: a student gets the hotline at once, and the
-responsible people are alerted whoever wrote it."""
+responsible people are alerted whoever wrote it.
+
+Who is at risk: a student who writes crisis words (a peer mentor too) is, whatever form is
+open; the student the form or message is about is shown as context. Staff write about their
+students: the one in their open form, else each of theirs the message names (one alert each),
+else nobody in particular (the alert goes to the writer's college and the centre).
+"""
 
 from __future__ import annotations
 
@@ -16,31 +22,39 @@ from storage.models import Conversation, PersonKind
 async def screen(
     inbound: Inbound, who: Identity, ctx: Context, row: Conversation | None
 ) -> list[Outbound]:
-    words = alerts.crisis_words_in(inbound.text or "", ctx.config.crisis_words)
-    if not words:
+    message = inbound.text or ""
+    if not alerts.crisis_words_in(message, ctx.config.crisis_words):
         return []
-    about = await _student_meant(inbound.text or "", who, ctx, row)
-    is_self = about is None and who.person.kind == PersonKind.STUDENT
-    student_id = who.person_id if is_self else about
-    await alerts.raise_alert(
-        ctx, student_id=student_id, raised_by=who, source="message", detail=inbound.text or ""
-    )
-    if is_self:
+    meant = await _students_meant(message, who, ctx, row)
+    if who.person.kind == PersonKind.STUDENT:
+        context = meant[0] if len(meant) == 1 else None
+        await alerts.raise_alert(
+            ctx,
+            student_id=who.person_id,
+            raised_by=who,
+            source="message",
+            detail=message,
+            context_id=context,
+        )
         return [text(render("crisis_student", hotline=ctx.config.hotline))]
+    subjects: list[int | None] = [*meant] or [None]
+    for student_id in subjects:
+        await alerts.raise_alert(
+            ctx, student_id=student_id, raised_by=who, source="message", detail=message
+        )
     return [text(render("crisis_mentor"))]
 
 
-async def _student_meant(
+async def _students_meant(
     message: str, who: Identity, ctx: Context, row: Conversation | None
-) -> int | None:
-    """Which of the writer's students the message is about: the one in their open visit log,
-    or one named in the message. None when the writer is not on anyone's team."""
-    if row is not None and row.form == "visit":
+) -> list[int]:
+    """Which of the writer's students the message is about: the one in their open form, or
+    those it names; none when the writer is not on anyone's team."""
+    if row is not None:
         student = data_of(row).get("values", {}).get("student")
         if student is not None:
-            return int(student)
+            return [int(student)]
     if not (access.is_staff(who.roles) or access.is_peer_only(who.roles)):
-        return None
+        return []
     mine = await visits.assigned_students(ctx.session, who.person_id)
-    named = [person.id for person, _ in mine if person.name in message]
-    return named[0] if len(named) == 1 else None
+    return [person.id for person, _ in mine if person.id is not None and person.name in message]

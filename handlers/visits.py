@@ -57,7 +57,39 @@ def _has_risk(values: dict[str, Any]) -> bool:
 
 
 async def complete(run: Run) -> list[Outbound]:
-    """Store the log; a safety risk raises an alert at once."""
+    """Store the log; a safety risk raises an alert at once. Access is asked again: a draft
+    may be confirmed a day after it was begun, by someone no longer on the student's team."""
+    student_id = int(run.state.values["student"])
+    if not access.may_log_visit(await seats_for(run.who, run.ctx.session, student_id)):
+        return await _refuse_at_confirm(run, student_id)
+    return await _save(run)
+
+
+async def _refuse_at_confirm(run: Run, student_id: int) -> list[Outbound]:
+    """Nothing is saved; a risk the draft reports still reaches the student's people."""
+    ctx, values = run.ctx, run.state.values
+    await audit.record(
+        ctx.session,
+        action="denied_visit_log",
+        at=ctx.now,
+        actor_id=run.who.person_id,
+        subject_id=student_id,
+        detail="at confirmation",
+    )
+    risk = _has_risk(values)
+    if risk:
+        await alerts.raise_alert(
+            ctx,
+            student_id=student_id,
+            raised_by=run.who,
+            source="visit_log",
+            detail=values.get("risk_detail") or "",
+        )
+    student = run.state.labels.get("student", "")
+    return [Outbound(kind="text", text=render("visit_not_on_team", student=student, risk=risk))]
+
+
+async def _save(run: Run) -> list[Outbound]:
     values, ctx = run.state.values, run.ctx
     log = await visits.add_log(
         ctx.session,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -163,21 +164,80 @@ async def test_crisis_words_mid_form_alert_about_that_student_and_the_form_goes_
     assert len(await _alerts(session)) == 1  # the log's risk is the same open alert
 
 
-async def test_repeated_crisis_messages_within_an_hour_raise_one_alert(
+PILLS = "我已经吞了一整瓶安眠药，在东区1栋楼顶"
+
+
+async def _cards_by_recipient(session: AsyncSession) -> dict[str, list[dict[str, Any]]]:
+    """Every alert message queued (its payload), per recipient code, oldest first."""
+    await session.rollback()
+    query = select(OutboxMessage).where(col(OutboxMessage.idempotency_key).startswith("alert:"))
+    cards: dict[str, list[dict[str, Any]]] = {}
+    for row in (await session.exec(query.order_by(col(OutboxMessage.id)))).all():
+        cards.setdefault(row.recipient, []).append(payload_of(row))
+    return cards
+
+
+async def test_every_further_crisis_message_within_the_hour_reaches_everyone_marked_new(
+    client: httpx.AsyncClient, session: AsyncSession, clock: FakeClock, people: dict[str, int]
+) -> None:
+    chat = Chat(client, "S001")
+    await chat.say("有点不想活")
+    clock.advance(seconds=1)
+
+    again = await chat.say(PILLS)
+    clock.advance(minutes=1)
+    third = await chat.say("我在楼顶，不想活了")
+
+    assert "400-161-9995" in again and "400-161-9995" in third
+    cards = await _cards_by_recipient(session)
+    [alert] = await _alerts(session)
+    assert set(cards) == LEVEL_ONE
+    button = [{"key": f"alert:ack:{alert.id}", "label": "已处理"}]
+    for rows in cards.values():
+        first, second, last = rows
+        assert "有点不想活" in first["text"] and "新消息" not in first["title"]
+        assert "新消息" in second["title"] and PILLS in second["text"]
+        assert "我在楼顶" in last["text"] and "新消息" in last["title"]
+        assert second["buttons"] == last["buttons"] == button
+    clock.advance(minutes=65)
+    await chat.say("还是不想活")
+    assert len(await _alerts(session)) == 2  # an hour on: a new alert
+
+
+async def test_a_literal_repeat_within_five_minutes_is_folded(
     client: httpx.AsyncClient, session: AsyncSession, clock: FakeClock, people: dict[str, int]
 ) -> None:
     chat = Chat(client, "S001")
     await chat.say("我真的不想活了")
-    clock.advance(minutes=20)
+    clock.advance(minutes=4, seconds=59)
 
-    again = await chat.say("活不下去了")
+    repeat = await chat.say("我真的不想活了")
 
-    assert "400-161-9995" in again
+    assert "400-161-9995" in repeat
+    assert [len(rows) for rows in (await _cards_by_recipient(session)).values()] == [1, 1, 1]
+    clock.advance(seconds=2)  # five minutes after the last one that went out
+    await chat.say("我真的不想活了")
+    assert [len(rows) for rows in (await _cards_by_recipient(session)).values()] == [2, 2, 2]
     assert len(await _alerts(session)) == 1
-    assert len(await _alert_rows(session)) == len(LEVEL_ONE)
-    clock.advance(minutes=45)
-    await chat.say("还是不想活")
-    assert len(await _alerts(session)) == 2
+
+
+async def test_a_follow_up_reaches_the_teacher_who_raised_the_alert_who_may_then_handle_it(
+    client: httpx.AsyncClient, session: AsyncSession, people: dict[str, int]
+) -> None:
+    counsellor = Chat(client, "T101")
+    await counsellor.say(RISK_LINE)
+    await counsellor.say("说压力很大")
+    await counsellor.say("确认")
+    assert "T101" not in await _cards_by_recipient(session)  # the writer is not told again
+
+    await Chat(client, "S001").say("我不想活了")
+
+    cards = await _cards_by_recipient(session)
+    [alert] = await _alerts(session)
+    assert set(cards) == LEVEL_ONE
+    [card] = cards["T101"]
+    assert "新消息" in card["title"] and "我不想活了" in card["text"]
+    assert "已标记为已处理" in await counsellor.press(f"alert:ack:{alert.id}")
 
 
 async def test_handled_by_a_recipient_then_already_handled_and_never_escalated(
@@ -214,9 +274,16 @@ async def test_only_recipients_may_mark_an_alert_handled(
 
     reply = await Chat(client, code).press(f"alert:ack:{alert.id}")
 
-    assert "无权限" in reply
+    assert "不是发给你的" in reply and "帮扶小组" not in reply
     [alert] = await _alerts(session)
     assert alert.status == "open"
+    expected = f"alert {alert.id}"
+    [entry] = await _audit(session, "denied_alert_ack")
+    assert (entry.actor_id, entry.subject_id, entry.detail) == (
+        people[code],
+        people["S001"],
+        expected,
+    )
 
 
 async def test_an_unacknowledged_alert_climbs_to_the_school_admin_after_two_hours(
@@ -254,11 +321,26 @@ async def test_the_school_admin_may_handle_an_escalated_alert(
 ) -> None:
     await Chat(client, "S001").say("我不想活了")
     [alert] = await _alerts(session)
-    assert "无权限" in await Chat(client, "X100").press(f"alert:ack:{alert.id}")
+    assert "不是发给你的" in await Chat(client, "X100").press(f"alert:ack:{alert.id}")
     clock.advance(hours=2)
     await _escalate(sessions, clock)
 
     assert "已标记为已处理" in await Chat(client, "X100").press(f"alert:ack:{alert.id}")
+
+
+async def test_with_no_counsellor_college_admin_or_psych_centre_the_school_admin_is_alerted(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await make_student(session, name="孤雁", code="S900", college="体育学院")
+    await make_staff(session, code="X900", roles=("school_admin",), college="")
+    await make_staff(session, code="T900", roles=("academic_mentor",), college="体育学院")
+    await session.commit()
+
+    await Chat(client, "S900").say("我不想活了")
+
+    assert len(await _alerts(session)) == 1
+    assert set(await _alert_rows(session)) == {"X900"}
+    assert "孤雁" in payload_of((await _alert_rows(session))["X900"])["text"]
 
 
 @asynccontextmanager
@@ -266,7 +348,7 @@ async def _client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A simulator client for an app whose outbox the test drives by hand."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
-        async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             yield client
 
 

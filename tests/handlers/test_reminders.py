@@ -248,7 +248,8 @@ async def test_a_peer_mentor_sees_names_and_classes_only(
     app = create_app(custom, clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as peer_client:
+        local = "http://127.0.0.1"
+        async with httpx.AsyncClient(transport=transport, base_url=local) as peer_client:
             answer = await Chat(peer_client, "P300").say("待办")
 
     psychological = college.students[2]  # categories go round: the third is 心理异常

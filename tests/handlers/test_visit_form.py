@@ -6,12 +6,12 @@ from datetime import datetime
 
 import httpx
 import pytest
-from sqlmodel import select
+from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import create_app
 from bot.settings import Settings
-from storage.models import Conversation, VisitLog
+from storage.models import Alert, Assignment, AuditEntry, Conversation, VisitLog
 from tests.fakes.chat import Chat
 from tests.fakes.clock import SHANGHAI, FakeClock
 from tests.fakes.roster import make_staff, make_student
@@ -166,7 +166,7 @@ async def test_a_restart_mid_form_loses_nothing(
     second = create_app(settings, clock=clock, run_outbox=False)
     async with second.router.lifespan_context(second):
         transport = httpx.ASGITransport(app=second, client=("127.0.0.1", 1))
-        async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             resumed = Chat(client, "T100")
             assert "在哪里" in await resumed.say("今天")
             for answer in ("跳过", "聊了聊近况", "3", "无", "跳过", "确认"):
@@ -208,3 +208,96 @@ async def test_a_strangers_student_is_refused_and_audited(
     assert "无权限" in reply
     assert await _logs(session) == []
     assert await _drafts(session) == []
+
+
+async def _alerts(session: AsyncSession) -> list[Alert]:
+    await session.rollback()
+    return list((await session.exec(select(Alert))).all())
+
+
+async def _to_the_risk_step(chat: Chat) -> None:
+    for answer in ("记录", "1", "谈心", "今天", "跳过", "聊了聊近况", "保持稳定"):
+        await chat.say(answer)
+
+
+@pytest.mark.parametrize(("button", "risk"), [("form:choice:0", True), ("form:choice:1", False)])
+async def test_the_risk_buttons_store_what_they_say(
+    chat: Chat, session: AsyncSession, button: str, risk: bool
+) -> None:
+    await _to_the_risk_step(chat)
+    assert chat.buttons == [("form:choice:0", "有"), ("form:choice:1", "无")]
+
+    after = await chat.press(button)
+
+    assert ("风险" in after and "描述" in after) is risk
+    if risk:
+        await chat.say("说压力很大，睡不着")
+    await chat.say("跳过")
+    await chat.say("确认")
+    [log] = await _logs(session)
+    assert log.risk is risk
+    assert log.risk_description == ("说压力很大，睡不着" if risk else None)
+    assert len(await _alerts(session)) == (1 if risk else 0)
+
+
+async def test_skip_does_not_skip_a_required_text_or_yes_no_step(
+    chat: Chat, session: AsyncSession
+) -> None:
+    for answer in ("记录", "1", "谈心", "今天", "跳过"):
+        await chat.say(answer)
+
+    at_summary = await chat.say("跳过")
+    await chat.say("聊了聊近况")
+    await chat.say("保持稳定")
+    at_risk = await chat.say("跳过")
+    await chat.say("有")
+    at_detail = await chat.say("跳过")
+
+    assert "不能跳过" in at_summary and "内容" in at_summary
+    assert "不能跳过" in at_risk and "安全风险" in at_risk
+    assert "不能跳过" in at_detail and "风险" in at_detail
+    await chat.say("晚上经常失眠")
+    await chat.say("跳过")
+    await chat.say("确认")
+    [log] = await _logs(session)
+    assert (log.summary, log.risk, log.risk_description) == ("聊了聊近况", True, "晚上经常失眠")
+
+
+async def test_a_mentor_removed_from_the_team_before_confirming_saves_nothing(
+    chat: Chat, session: AsyncSession, clock: FakeClock
+) -> None:
+    await _to_the_risk_step(chat)
+    await chat.say("无")
+    await chat.say("跳过")
+    await session.exec(delete(Assignment))
+    await session.commit()
+    clock.advance(hours=23)
+    assert "确认" in await chat.say("继续")
+
+    reply = await chat.say("确认")
+
+    assert "不在" in reply and "帮扶小组" in reply and "没有保存" in reply
+    assert await _logs(session) == []
+    assert await _drafts(session) == []
+    await session.rollback()
+    denied = select(AuditEntry).where(AuditEntry.action == "denied_visit_log")
+    [entry] = (await session.exec(denied)).all()
+    assert entry.detail == "at confirmation"
+
+
+async def test_a_removed_mentors_risk_report_still_reaches_people_but_no_log_is_saved(
+    chat: Chat, session: AsyncSession
+) -> None:
+    await _to_the_risk_step(chat)
+    await chat.say("有")
+    await chat.say("说压力很大，睡不着")
+    await chat.say("跳过")
+    await session.exec(delete(Assignment))
+    await session.commit()
+
+    reply = await chat.say("确认")
+
+    assert "没有保存" in reply and "安全风险" in reply
+    assert await _logs(session) == []
+    [alert] = await _alerts(session)
+    assert alert.detail == "说压力很大，睡不着"
