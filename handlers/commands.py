@@ -27,10 +27,9 @@ async def whoami(inbound: Inbound, who: Identity, ctx: Context, args: str) -> li
 async def acknowledge_alert(
     inbound: Inbound, who: Identity, ctx: Context, args: str
 ) -> list[Outbound]:
-    alert_id = number_of(args)
-    if alert_id is None:
-        return [text(render("no_permission"))]
-    return await alerts.acknowledge(ctx, who, alert_id)
+    # No alert has id 0: a malformed key gets the refusal alerts gives for an unknown alert,
+    # not a reason of its own.
+    return await alerts.acknowledge(ctx, who, number_of(args) or 0)
 
 
 WORDS: dict[str, Action] = {
@@ -60,8 +59,9 @@ FORM_STARTERS = frozenset({visit_start.start_log, visit_start.start_from_button,
 
 
 def match(inbound: Inbound, *, in_form: bool = False) -> tuple[Action, str] | None:
-    """Which command a message asks for, and its arguments. Inside a form, only whole-word
-    commands and command buttons interrupt: free text like 「查看了寝室」 is an answer."""
+    """Which command a message asks for, and its arguments. Inside a form, a prefixed command
+    interrupts only when a space follows its word (「查看 李思远」): free text that merely
+    starts with the word (「查看了寝室」, 「记录一下」) is the answer to the open question."""
     if inbound.button:
         for prefix, action in BUTTONS.items():
             if inbound.button.startswith(prefix):
@@ -69,18 +69,18 @@ def match(inbound: Inbound, *, in_form: bool = False) -> tuple[Action, str] | No
     word = word_of(inbound.button or inbound.text)
     if word in WORDS:
         return WORDS[word], ""
-    if in_form:
-        return None
     raw = normalise(inbound.button or inbound.text)
     for head, action in PREFIXED.items():
-        if raw == head or raw.startswith(head):
+        if raw.startswith(f"{head} " if in_form else head):
             return action, _args_after(head, inbound.button or inbound.text or "")
     return None
 
 
 def _args_after(head: str, original: str) -> str:
-    """What follows the command word, as typed: a summary keeps its own punctuation."""
-    return original.strip().removeprefix(head).strip()
+    """What follows the command word, as typed: a summary keeps its own punctuation.
+    `normalise` maps character for character after the leading whitespace it trims, so the
+    word is the first len(head) characters of the trimmed original."""
+    return original.strip()[len(head) :].strip()
 
 
 async def dispatch(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:

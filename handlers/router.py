@@ -15,7 +15,7 @@ from handlers.envelopes import Inbound, Outbound, text
 from handlers.identity import Identity, identify
 from messages.render import render
 from storage import audit, conversations
-from storage.models import Conversation
+from storage.models import Conversation, PersonKind
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +28,18 @@ async def sender(inbound: Inbound, ctx: Context) -> Identity | None:
     return await identify(ctx.session, channel=inbound.channel, account=inbound.account)
 
 
-async def answer_stranger(inbound: Inbound, ctx: Context) -> list[Outbound]:
-    """An unknown account: a polite pointer to the office, and only an audit entry stored."""
-    await audit.record(
-        ctx.session,
-        action="unknown_account",
-        at=ctx.now,
-        channel=inbound.channel,
-        account=inbound.account,
-    )
-    log.info("message from unknown account on %s", inbound.channel)
+async def answer_stranger(inbound: Inbound, ctx: Context, *, record: bool = True) -> list[Outbound]:
+    """An unknown account: a polite pointer to the office, and only an audit entry stored
+    (`record=False` for a retried delivery, already on record)."""
+    if record:
+        await audit.record(
+            ctx.session,
+            action="unknown_account",
+            at=ctx.now,
+            channel=inbound.channel,
+            account=inbound.account,
+        )
+        log.info("message from unknown account on %s", inbound.channel)
     return [text(render("unknown_user"))]
 
 
@@ -60,6 +62,8 @@ async def answer(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound
         if screened and commands.match(inbound) is None:
             return screened  # a person in crisis hears care, not "I did not understand"
         return screened + await commands.dispatch(inbound, who, ctx)
+    if screened and who.person.kind == PersonKind.STUDENT:
+        return screened  # their own crisis is no answer to the open question, which waits
     return screened + await _in_form(inbound, who, ctx, row, form)
 
 
@@ -71,20 +75,35 @@ async def _in_form(
     if idle > KEEP_DRAFT:
         await conversations.drop(ctx.session, person_id=who.person_id, channel=row.channel)
         return [text(render("draft_expired")), *await commands.dispatch(inbound, who, ctx)]
+    found = commands.match(inbound, in_form=True)
     if idle > IDLE and word not in answers.RESUME | answers.CANCEL:
-        found = commands.match(inbound, in_form=True)
-        extra = await found[0](inbound, who, ctx, found[1]) if found else []
-        return [text(render("draft_waiting", title=render(form.title))), *extra]
+        waiting = [text(render("draft_waiting", title=render(form.title)))]
+        starts_form = found is not None and found[0] in commands.FORM_STARTERS
+        if found is None or starts_form:  # a new form would overwrite the waiting draft
+            return waiting
+        return [*waiting, *await found[0](inbound, who, ctx, found[1])]
     if word in answers.RESUME:
         await conversations.touch(ctx.session, row, now=ctx.now)
         return await forms.ask_again(ctx, who, row=row, form=form)
-    found = commands.match(inbound, in_form=True)
     if found is not None and word not in answers.HELP:
-        if found[0] in commands.FORM_STARTERS:
-            replies = [text(render("form_in_progress", title=render(form.title)))]
-        else:
-            replies = await found[0](inbound, who, ctx, found[1])
-        return [*replies, *await forms.ask_again(ctx, who, row=row, form=form)]
+        return [
+            *await _interruption(inbound, who, ctx, found, form),
+            *await forms.ask_again(ctx, who, row=row, form=form),
+        ]
     return await forms.handle(
         ctx, who, row=row, form=form, text=inbound.text or "", button=inbound.button
     )
+
+
+async def _interruption(
+    inbound: Inbound,
+    who: Identity,
+    ctx: Context,
+    found: tuple[commands.Action, str],
+    form: forms.Form,
+) -> list[Outbound]:
+    """The answer to a command typed mid-form; the open question is asked again after it."""
+    action, args = found
+    if action in commands.FORM_STARTERS:
+        return [text(render("form_in_progress", title=render(form.title)))]
+    return await action(inbound, who, ctx, args)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from handlers import access
+from handlers.access import View
 from handlers.answers import normalise
 from handlers.context import Context
 from handlers.envelopes import Inbound, Outbound
@@ -15,6 +17,8 @@ from storage import audit, visits
 from storage.models import Person, VisitLog
 
 TALK_EVERY_DAYS = 15  # seed 001 §二.3: at least one talk every half month
+_NO_SEATS: frozenset[str] = frozenset()
+_NAME_PART = re.compile(r"[ (]")  # 张三(计科2301) and 张三 计科2301 name 张三 (after normalise)
 
 
 def _text(key: str, **context: object) -> list[Outbound]:
@@ -58,19 +62,7 @@ async def view_student(inbound: Inbound, who: Identity, ctx: Context, args: str)
     found = await _find(ctx, who, token)
     if isinstance(found, list):
         return found
-    student, seats = found
-    view = access.student_view(
-        who.roles, seats=seats, same_college=student.college == who.person.college
-    )
-    if view is None:
-        await audit.record(
-            ctx.session,
-            action="denied_view_student",
-            at=ctx.now,
-            actor_id=who.person_id,
-            subject_id=student.id,
-        )
-        return _text("no_permission")
+    student, view = found
     await audit.record(
         ctx.session,
         action=f"view_student_{view}",
@@ -78,7 +70,7 @@ async def view_student(inbound: Inbound, who: Identity, ctx: Context, args: str)
         actor_id=who.person_id,
         subject_id=student.id,
     )
-    if view == access.View.BASIC:
+    if view == View.BASIC:
         mine = await visits.latest_logs(ctx.session, student.id or 0, author_id=who.person_id)
         return _text("view_basic", student=student, logs=_logs(ctx, mine))
     return await _full_view(ctx, student)
@@ -106,23 +98,58 @@ def _logs(ctx: Context, rows: list[tuple[VisitLog, str]]) -> list[dict[str, obje
     return result
 
 
-async def _find(
-    ctx: Context, who: Identity, token: str
-) -> tuple[Person, frozenset[str]] | list[Outbound]:
-    """The student named by `token` with the viewer's seats, or the reply explaining why not."""
-    mine = await visits.assigned_students(ctx.session, who.person_id)
-    matches = [(p, s) for p, s in mine if normalise(token) in _names_of(p)]
-    if len(matches) > 1:
-        return _text("student_ambiguous", names=[student_choice(p).label for p, _ in matches])
-    if matches:
-        person, seat = matches[0]
-        return person, frozenset({seat})
-    anyone = await visits.students_named(ctx.session, token)
-    if len(anyone) == 1:
-        return anyone[0], frozenset()
-    if len(anyone) > 1:
-        return _text("student_ambiguous_code")
-    return _text("student_not_found", token=token)
+async def _find(ctx: Context, who: Identity, token: str) -> tuple[Person, View] | list[Outbound]:
+    """The one student named by `token` that the viewer may see, with how much, or the reply.
+
+    Students outside the viewer's scope are never named, counted or told apart from students
+    who do not exist: the refusal is the same either way (an attempt on a real one is audited).
+    """
+    named = await _named(ctx, who, token)
+    visible = [(p, view) for p, seats in named if (view := _view(who, p, seats)) is not None]
+    if len(visible) == 1:
+        return visible[0]
+    labels = [student_choice(person).label for person, _ in visible]
+    if len(set(labels)) > 1:
+        return _text("student_ambiguous", names=labels)
+    if visible:
+        return _text("student_ambiguous_code")  # same name, same class: only 学号 tells them apart
+    for person, _ in named:
+        await _audit_denied(ctx, who, person)
+    if _sees_everyone(who):
+        return _text("student_not_found", token=token)
+    return _text("student_not_in_scope", token=token)
+
+
+async def _named(ctx: Context, who: Identity, token: str) -> list[tuple[Person, frozenset[str]]]:
+    """Every student `token` names, the viewer's own first, with the viewer's seats in each."""
+    key = normalise(token)
+    assigned = await visits.assigned_students(ctx.session, who.person_id)
+    mine = [(person, frozenset({seat})) for person, seat in assigned]
+    own = {person.id for person, _ in mine}
+    others = await visits.students_named(ctx.session, _NAME_PART.split(key, maxsplit=1)[0])
+    pool = [*mine, *((person, _NO_SEATS) for person in others if person.id not in own)]
+    return [(person, seats) for person, seats in pool if key in _names_of(person)]
+
+
+def _view(who: Identity, student: Person, seats: frozenset[str]) -> View | None:
+    # A college admin whose college is not on file has no college, not "the empty one".
+    same = bool(who.person.college) and student.college == who.person.college
+    return access.student_view(who.roles, seats=seats, same_college=same)
+
+
+def _sees_everyone(who: Identity) -> bool:
+    """Whether "not found" can only mean "no such student" for this viewer."""
+    return access.student_view(who.roles, seats=_NO_SEATS, same_college=False) is not None
+
+
+async def _audit_denied(ctx: Context, who: Identity, student: Person) -> None:
+    await audit.record(
+        ctx.session,
+        action="denied_view_student",
+        at=ctx.now,
+        actor_id=who.person_id,
+        subject_id=student.id,
+    )
 
 
 def _names_of(student: Person) -> set[str]:

@@ -57,6 +57,11 @@ async def _may_log(who: Identity, ctx: Context, student: Person) -> bool:
 
 
 async def _denied(who: Identity, ctx: Context, student: Person | None) -> list[Outbound]:
+    await _audit_denied(who, ctx, student)
+    return [text(render("no_permission"))]
+
+
+async def _audit_denied(who: Identity, ctx: Context, student: Person | None) -> None:
     await audit.record(
         ctx.session,
         action="denied_visit_log",
@@ -64,23 +69,32 @@ async def _denied(who: Identity, ctx: Context, student: Person | None) -> list[O
         actor_id=who.person_id,
         subject_id=student.id if student else None,
     )
-    return [text(render("no_permission"))]
+
+
+async def _not_mine(who: Identity, ctx: Context, token: str) -> list[Outbound]:
+    """A name or 学号 that is none of the author's students gets one reply whether or not such
+    a student exists: a peer mentor (a student) must not learn who is on the roll. An attempt
+    on a real student is audited."""
+    others = await visit_queries.students_named(ctx.session, token)
+    if others:
+        await _audit_denied(who, ctx, others[0] if len(others) == 1 else None)
+    return [text(render("visit_student_not_yours", token=token))]
 
 
 async def _quick(
     args: str, who: Identity, ctx: Context, mine: list[Person]
 ) -> tuple[Prefill, list[Outbound]] | list[Outbound]:
-    """What a one-line log already says, or the reply that stops it (someone else's student)."""
+    """What a one-line log already says, or the reply that stops it (not the author's student)."""
     refs = [StudentRef(p.id or 0, p.name, p.code, p.class_name) for p in mine]
     kinds = visits.kinds_for(who.roles)
     parsed = parse_quick_log(args, students=refs, kinds=kinds, now=ctx.now, tz=ctx.config.tz)
     if not parsed.candidates and parsed.student_token:
-        others = await visit_queries.students_named(ctx.session, parsed.student_token)
-        if others:
-            return await _denied(who, ctx, others[0] if len(others) == 1 else None)
+        return await _not_mine(who, ctx, parsed.student_token)
     notes: list[Outbound] = []
     if parsed.disallowed_kind:
         notes.append(text(render("visit_kind_not_allowed", kind=parsed.disallowed_kind)))
+    if parsed.when_error:  # the form then asks for the time, as it does after a bad answer
+        notes.append(text(render(f"hint_when_{parsed.when_error}")))
     return _prefill(parsed, ctx), notes
 
 
@@ -92,9 +106,10 @@ def _prefill(parsed: QuickLog, ctx: Context) -> Prefill:
         prefill["student"] = (str(ref.id), label)
     if parsed.kind:
         prefill["kind"] = (parsed.kind, parsed.kind)
-    moment = parsed.occurred_at or ctx.now  # a quick log without a time means "just now"
-    local = moment.astimezone(ctx.config.tz)
-    prefill["when"] = (moment.isoformat(), local.strftime("%Y-%m-%d %H:%M"))
+    if parsed.when_error is None:  # a quick log without a time means "just now"
+        moment = parsed.occurred_at or ctx.now
+        local = moment.astimezone(ctx.config.tz)
+        prefill["when"] = (moment.isoformat(), local.strftime("%Y-%m-%d %H:%M"))
     place = parsed.place or _default_place(parsed.kind)
     if place:
         prefill["place"] = (place, place)

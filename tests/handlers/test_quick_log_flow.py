@@ -275,3 +275,48 @@ async def test_help_documents_the_one_line_grammar_by_role(
     assert "周报" not in mentor and "周报" in counsellor
     assert "记录 张三 谈心 今天" in peer_help and "学习陪伴" in peer_help
     assert "档案" not in peer_help and "周报" not in peer_help
+
+
+@pytest.mark.parametrize(
+    ("moment", "hint"),
+    [("今天 23:00", "不能是将来"), ("2025年1月1日", "太久远"), ("2月30日", "没看懂这个时间")],
+    ids=["future", "too_old", "impossible"],
+)
+async def test_a_time_the_form_would_refuse_is_asked_again_with_the_hint(
+    chat: Chat, session: AsyncSession, moment: str, hint: str
+) -> None:
+    reply = await chat.say(f"记录 张三 谈心 {moment} 宿舍 情绪稳定，已申请助学金 效果稳定 无风险")
+
+    assert hint in reply and "什么时候" in reply and "请核对" not in reply
+    summary = await chat.say("昨天")
+    assert (
+        "3. 时间：2026-11-22 12:00" in summary and "5. 内容摘要：情绪稳定，已申请助学金" in summary
+    )
+    await chat.say("确认")
+    [log] = await _logs(session)
+    assert log.occurred_at == datetime(2026, 11, 22, 12, 0, tzinfo=SHANGHAI)
+
+
+async def test_a_quick_log_for_someone_elses_student_reads_like_one_for_nobody(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A peer mentor is a student: 记录 must not tell them who is on the roll."""
+    other = await make_staff(session, code="T101", roles=("academic_mentor",))
+    theirs = await make_student(
+        session, name="钱七", code="2023000777", team={"academic_mentor": other}
+    )
+    peer = await make_student(session, name="学长", code="2022000001")
+    await make_student(session, name="张三", team={"peer_mentor": peer})
+    await session.commit()
+    theirs_id = theirs.id
+    chat = Chat(client, "2022000001")
+
+    replies = {
+        (await chat.say(f"记录 {token} 谈心 今天 聊了聊近况 效果稳定 无风险")).replace(token, "X")
+        for token in ("钱七", "2023000777", "赵无名", "2023000404")
+    }
+
+    [reply] = replies
+    assert "不在你帮扶的学生中" in reply and "请选择学生" not in reply
+    assert await _drafts(session) == []
+    assert {entry.subject_id for entry in await _audit(session, "denied_visit_log")} == {theirs_id}

@@ -18,6 +18,7 @@ from tests.fakes.roster import make_staff, make_student
 PLAN = "每两周谈心一次，协助申请国家助学金"
 SUMMARY = "情绪稳定，已申请助学金"
 GUARDIAN = "13900001111"
+NOT_IN_SCOPE = "在你可以查看的同学中没有找到"
 
 
 @dataclass
@@ -158,7 +159,7 @@ async def test_a_college_admin_sees_students_of_their_own_college_only(
 
     reply = await Chat(client, "A100").say("查看 S001")
 
-    assert ("无权限" not in reply) is allowed
+    assert (NOT_IN_SCOPE not in reply) is allowed
     assert (PLAN in reply and "孤儿" in reply) is allowed
     granted = await _audit(session, "view_student_full")
     denied = await _audit(session, "denied_view_student")
@@ -174,7 +175,7 @@ async def test_a_stranger_teacher_is_refused_and_audited(
 
     reply = await Chat(client, "T999").say("查看 张三")
 
-    assert "无权限" in reply and PLAN not in reply and "孤儿" not in reply
+    assert NOT_IN_SCOPE in reply and PLAN not in reply and "孤儿" not in reply
     [entry] = await _audit(session, "denied_view_student")
     assert (entry.actor_id, entry.subject_id) == (stranger_id, team.zhang)
     assert await _audit(session, "view_student_full") == []
@@ -261,3 +262,88 @@ async def test_a_teacher_in_two_seats_of_one_team_sees_the_student_once(
     assert listed.count("赵六") == 1
     assert "同名" not in viewed and "S300" in viewed
     assert "请核对帮扶记录" in logged and "1. 学生：赵六（计科2301）" in logged
+
+
+async def _refusals(chat: Chat, *tokens: str) -> set[str]:
+    """What `chat` hears for 查看 of each token, with the token itself taken out."""
+    return {(await chat.say(f"查看 {token}")).replace(token, "X") for token in tokens}
+
+
+@pytest.mark.parametrize(
+    "asker",
+    ["student", "peer_mentor", "stranger_teacher", "other_college_admin"],
+)
+async def test_a_student_you_may_not_see_gets_the_same_answer_as_one_who_does_not_exist(
+    client: httpx.AsyncClient, session: AsyncSession, team: Team, asker: str
+) -> None:
+    other = await make_staff(session, code="T200", roles=("academic_mentor",))
+    for code, klass in (("S201", "计科2301"), ("S202", "软工2302")):
+        await make_student(
+            session, name="孙八", code=code, class_name=klass, team={"academic_mentor": other}
+        )
+    accounts = {
+        "student": (await make_student(session, name="周九", code="S900")).code,
+        "peer_mentor": "P001",  # 张三's peer mentor: 李四 is not theirs
+        "stranger_teacher": (await make_staff(session, code="T999")).code,
+        "other_college_admin": (
+            await make_staff(session, code="A200", roles=("college_admin",), college="外国语学院")
+        ).code,
+    }
+    await session.commit()
+    chat = Chat(client, accounts[asker])
+
+    answers = await _refusals(chat, "李四", "S002", "孙八", "S201", "赵无名", "S404")
+
+    [answer] = answers
+    assert NOT_IN_SCOPE in answer
+    for secret in ("无权限", "同名", "多位", "计科", "软工"):
+        assert secret not in answer
+    denied = await _audit(session, "denied_view_student")
+    assert {entry.subject_id for entry in denied} >= {team.li}
+
+
+async def test_a_college_admin_is_offered_only_same_name_students_of_their_college(
+    client: httpx.AsyncClient, session: AsyncSession, team: Team
+) -> None:
+    await make_student(
+        session, name="李四", code="S500", college="外国语学院", class_name="英语2301"
+    )
+    await make_staff(session, code="A100", roles=("college_admin",), college="计算机学院")
+    await session.commit()
+
+    reply = await Chat(client, "A100").say("查看 李四")
+
+    assert "S002" in reply and "计科2302" in reply
+    for hidden in ("S500", "英语2301", "同名", "多位"):
+        assert hidden not in reply
+
+
+async def test_a_school_admin_chooses_among_same_name_students_by_class(
+    client: httpx.AsyncClient, session: AsyncSession, team: Team
+) -> None:
+    await make_student(
+        session, name="李四", code="S500", college="外国语学院", class_name="英语2301"
+    )
+    await make_staff(session, code="A000", roles=("school_admin",))
+    await session.commit()
+    chat = Chat(client, "A000")
+
+    ambiguous = await chat.say("查看 李四")
+    chosen = await chat.say("查看 李四（英语2301）")
+    missing = await chat.say("查看 赵无名")
+
+    assert "李四（计科2302）" in ambiguous and "李四（英语2301）" in ambiguous
+    assert "S500" in chosen and "S002" not in chosen
+    assert "没有找到「赵无名」" in missing and NOT_IN_SCOPE not in missing
+
+
+async def test_a_college_admin_without_a_college_sees_no_college_less_student(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await make_student(session, name="吴十", code="S600", college=None)  # type: ignore[arg-type]
+    await make_staff(session, code="A300", roles=("college_admin",), college=None)  # type: ignore[arg-type]
+    await session.commit()
+
+    reply = await Chat(client, "A300").say("查看 S600")
+
+    assert NOT_IN_SCOPE in reply and "吴十" not in reply
