@@ -3,6 +3,7 @@ only for senders without a staff id)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -141,6 +142,24 @@ async def test_body_over_64_kib_is_413(
     body = robot_message(fake, manager, "帮" * 30_000)  # 90 KB of UTF-8
 
     response = await ding.callback(body)
+
+    assert response.status_code == 413
+    assert await row_counts(session) == before
+
+
+async def test_a_chunked_body_over_64_kib_is_413_whatever_it_declares(
+    ding: DingTalkHarness, fake: FakeDingTalkServer, session: AsyncSession, manager: str
+) -> None:
+    before = await row_counts(session)
+    huge = json.dumps(robot_message(fake, manager, "帮" * 30_000), ensure_ascii=False).encode()
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: the real size counts
+        for start in range(0, len(huge), 8192):
+            yield huge[start : start + 8192]
+
+    response = await ding.client.post(
+        "/dingtalk/callback", content=chunks(), headers=ding.headers()
+    )
 
     assert response.status_code == 413
     assert await row_counts(session) == before
