@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.cli import settings
+from bot.cli import run_on_database, settings
 from bot.clock import SystemClock
 from bot.settings import Settings
 from storage.demo import (
@@ -68,8 +67,10 @@ def demo(
 ) -> None:
     """Load demo data: colleges, students, 1+1+1 teams, case files and 60 days of visits."""
     config = settings()
+    job = _load(config, students=students, seed=seed, if_empty=if_empty)
     try:
-        summary = asyncio.run(_load(config, students=students, seed=seed, if_empty=if_empty))
+        # Exit 1 before migrations, as `carebot demo` always answered (tests/bot/test_cli_demo.py).
+        summary = run_on_database(job, not_migrated_code=1)
     except DatabaseNotEmptyError:
         typer.echo(NOT_EMPTY, err=True)
         raise typer.Exit(1) from None
@@ -85,17 +86,17 @@ def demo(
 async def _load(
     config: Settings, *, students: int, seed: int, if_empty: bool
 ) -> DemoSummary | None:
-    from storage.db import make_engine, make_sessionmaker, session_scope
+    from bot.runtime import open_database
+    from storage.db import make_sessionmaker, session_scope
 
-    engine = make_engine(config.database_url, data_key=config.data_key.get_secret_value())
-    try:
-        async with session_scope(make_sessionmaker(engine)) as session:
-            if if_empty and await has_people(session):
-                return None
-            now = SystemClock().now()
-            return await load_demo(session, now=now, students=students, seed=seed, tz=config.tz)
-    finally:
-        await engine.dispose()
+    async with (
+        open_database(config) as engine,
+        session_scope(make_sessionmaker(engine)) as session,
+    ):
+        if if_empty and await has_people(session):
+            return None
+        now = SystemClock().now()
+        return await load_demo(session, now=now, students=students, seed=seed, tz=config.tz)
 
 
 def describe(summary: DemoSummary, *, seed: int) -> str:

@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
 def dingtalk_stream() -> None:
     """Receive DingTalk robot messages over Stream mode (no public URL needed)."""
     from bot import logs
-    from bot.cli import settings
+    from bot.cli import run_on_database, settings
 
     config = settings()
     try:
@@ -39,7 +39,7 @@ def dingtalk_stream() -> None:
         raise typer.Exit(2) from None
     logs.configure(fmt=config.log_format, level=config.log_level)
     with suppress(KeyboardInterrupt):
-        asyncio.run(run_stream(config))
+        run_on_database(run_stream(config))
 
 
 async def run_stream(

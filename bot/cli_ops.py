@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from collections.abc import Coroutine
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from bot.clock import SystemClock
 from bot.settings import Settings
 
+T = TypeVar("T")
 outbox_app = typer.Typer(no_args_is_help=True, help="The outgoing message queue.")
 
 
@@ -25,6 +27,12 @@ def _settings() -> Settings:
     return settings()
 
 
+def _run(job: Coroutine[Any, Any, T]) -> T:
+    from bot.cli import run_on_database
+
+    return run_on_database(job)
+
+
 def clock() -> None:
     """Run the clock process: outbox sweeper and scheduled jobs (one leader at a time)."""
     from bot import logs
@@ -32,7 +40,7 @@ def clock() -> None:
 
     config = _settings()
     logs.configure(fmt=config.log_format, level=config.log_level)
-    asyncio.run(run_clock(config, clock=SystemClock()))
+    _run(run_clock(config, clock=SystemClock()))
 
 
 def remind(
@@ -45,7 +53,7 @@ def remind(
     Without --now only at the digest time on a digest day outside quiet hours (what the
     clock does every few minutes); with --now at once (demos). Prints how many were sent."""
     config = _settings()
-    sent = asyncio.run(_remind(config, on_demand=now))
+    sent = _run(_remind(config, on_demand=now))
     typer.echo(f"sent today's digest to {sent} person(s)")
 
 
@@ -60,7 +68,7 @@ async def _remind(config: Settings, *, on_demand: bool) -> int:
 @outbox_app.command("status")
 def status() -> None:
     """Counts per channel and status, and the most common errors."""
-    rows, errors = asyncio.run(_status(_settings()))
+    rows, errors = _run(_status(_settings()))
     if not rows:
         typer.echo("outbox is empty")
     for channel, state, count in rows:
@@ -72,15 +80,12 @@ def status() -> None:
 
 
 async def _status(config: Settings) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]]]:
+    from bot.runtime import open_database
     from storage import outbox
-    from storage.db import make_engine, make_sessionmaker
+    from storage.db import make_sessionmaker
 
-    engine = make_engine(config.database_url, data_key=config.data_key.get_secret_value())
-    try:
-        async with make_sessionmaker(engine)() as session:
-            return await outbox.status_counts(session), await outbox.common_errors(session)
-    finally:
-        await engine.dispose()
+    async with open_database(config) as engine, make_sessionmaker(engine)() as session:
+        return await outbox.status_counts(session), await outbox.common_errors(session)
 
 
 @outbox_app.command("send")
@@ -92,7 +97,7 @@ def send(
 
     config = _settings()
     logs.configure(fmt=config.log_format, level=config.log_level)
-    sent = asyncio.run(_send(config, watch=watch))
+    sent = _run(_send(config, watch=watch))
     typer.echo(f"attempted {sent} message(s)")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,12 +35,12 @@ def import_command(
     ] = False,
 ) -> None:
     """导入名单：全部行无误才写入；按学号/工号新增或更新，文件中没有的人员保持不变。"""
-    from bot.cli import settings
+    from bot.cli import run_on_database, settings
     from storage.roster import RosterError
 
     config = settings()
     try:
-        report = asyncio.run(_import(config, files, dry_run=dry_run))
+        report = run_on_database(_import(config, files, dry_run=dry_run))
     except RosterError as exc:
         for line in exc.errors:
             typer.echo(line, err=True)
@@ -67,18 +66,16 @@ def template_command(
 
 async def _import(config: Settings, files: list[Path], *, dry_run: bool) -> ImportReport:
     from bot.clock import SystemClock
-    from storage.db import make_engine, make_sessionmaker, session_scope
+    from bot.runtime import open_database
+    from storage.db import make_sessionmaker, session_scope
     from storage.roster import import_roster
 
-    engine = make_engine(config.database_url, data_key=config.data_key.get_secret_value())
-    try:
+    async with open_database(config) as engine:
         with _progress_bar() as progress:
             async with session_scope(make_sessionmaker(engine)) as session:
                 return await import_roster(
                     session, files, now=SystemClock().now(), dry_run=dry_run, progress=progress
                 )
-    finally:
-        await engine.dispose()
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.outbox import OutboxSender
 from bot.settings import Settings
 from storage.db import make_engine, make_sessionmaker
+from storage.keycheck import require_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +52,28 @@ def build_senders(
 
 
 @asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """The engine, once the database is migrated and CAREBOT_DATA_KEY is the key its data is
+    encrypted with (storage.keycheck.DataKeyError otherwise): nothing is written before."""
+    engine = make_engine(settings.database_url, data_key=settings.data_key.get_secret_value())
+    try:
+        async with make_sessionmaker(engine)() as session:
+            await require_key(session)
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
 async def open_runtime(
     settings: Settings, *, clock: Clock, transport: httpx.AsyncBaseTransport | None = None
 ) -> AsyncIterator[Runtime]:
-    engine = make_engine(settings.database_url, data_key=settings.data_key.get_secret_value())
-    sessions = make_sessionmaker(engine)
-    try:
-        async with httpx.AsyncClient(timeout=settings.http_timeout, transport=transport) as http:
-            senders = build_senders(settings, sessions=sessions, clock=clock, http=http)
-            lease = timedelta(seconds=settings.outbox_lease_seconds)
-            outbox = OutboxSender(sessions=sessions, clock=clock, senders=senders, lease=lease)
-            yield Runtime(settings, clock, engine, sessions, http, senders, outbox)
-    finally:
-        await engine.dispose()
+    async with (
+        open_database(settings) as engine,
+        httpx.AsyncClient(timeout=settings.http_timeout, transport=transport) as http,
+    ):
+        sessions = make_sessionmaker(engine)
+        senders = build_senders(settings, sessions=sessions, clock=clock, http=http)
+        lease = timedelta(seconds=settings.outbox_lease_seconds)
+        outbox = OutboxSender(sessions=sessions, clock=clock, senders=senders, lease=lease)
+        yield Runtime(settings, clock, engine, sessions, http, senders, outbox)

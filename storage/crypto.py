@@ -47,6 +47,18 @@ def _cipher(dialect: Dialect) -> Fernet:
     return cipher  # type: ignore[no-any-return]
 
 
+def encrypt(dialect: Dialect, value: str) -> str:
+    """`value` as a token under the data key bound to `dialect` (what EncryptedText stores)."""
+    return _cipher(dialect).encrypt(value.encode("utf-8")).decode("ascii")
+
+
+def decrypt(dialect: Dialect, token: str) -> str:
+    try:
+        return _cipher(dialect).decrypt(token.encode("ascii")).decode("utf-8")
+    except InvalidToken as exc:
+        raise DecryptionError("stored value does not decrypt with CAREBOT_DATA_KEY") from exc
+
+
 class EncryptedText(TypeDecorator[str]):
     """A text column stored as a Fernet token; plaintext never reaches the database."""
 
@@ -56,12 +68,9 @@ class EncryptedText(TypeDecorator[str]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return _cipher(dialect).encrypt(str(value).encode("utf-8")).decode("ascii")
+        return encrypt(dialect, str(value))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        try:
-            return _cipher(dialect).decrypt(str(value).encode("ascii")).decode("utf-8")
-        except InvalidToken as exc:
-            raise DecryptionError("stored value does not decrypt with CAREBOT_DATA_KEY") from exc
+        return decrypt(dialect, str(value))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.columns import UTCDateTime
@@ -355,3 +355,14 @@ class PendingInbound(SQLModel, table=True):
     dedupe_key: str = Field(max_length=255)
     payload: str = Field(sa_column=Column(EncryptedText(), nullable=False))
     received_at: datetime = Field(sa_column=_utc(index=True))
+
+
+class KeyCheck(SQLModel, table=True):
+    """One known text encrypted with CAREBOT_DATA_KEY by `carebot db upgrade`: a process given
+    another key finds it does not decrypt and refuses to start (storage/keycheck.py). A Fernet
+    token in a plain column, not EncryptedText: no person's data, and it must be read raw."""
+
+    __tablename__ = "key_check"
+
+    id: int | None = Field(default=None, primary_key=True)
+    canary: str = Field(sa_column=Column(Text(), nullable=False))

@@ -213,6 +213,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "todo_none": {},
     "remind_sent": {"count": 2},
     "cli_serve_refused": {"host": "0.0.0.0"},
+    "cli_data_key_mismatch": {},
+    "cli_database_not_migrated": {},
     "remind_survey": {"semester": SEMESTER, "survey": SEMESTER.survey_weeks},
     "remind_ledger": {"semester": SEMESTER, "college": "计算机学院", "days_left": 7},
     "remind_team_gaps": {
