@@ -57,11 +57,17 @@ def keys_new() -> None:
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations, store the data key check and sync the category list (the release
     process). A database encrypted with another key is refused before and after migrating."""
+    from messages.render import render
     from storage import migrate
 
     config = settings()
-    run_on_database(_upgrade_data(config, migrated=False))
-    migrate.upgrade(config.database_url, revision)
+    try:
+        migrate.check_revision(revision)
+        run_on_database(_upgrade_data(config, migrated=False))
+        migrate.upgrade(config.database_url, revision)
+    except migrate.UnknownRevisionError as exc:
+        typer.echo(render("cli_unknown_revision", revision=exc.revision, known=exc.known), err=True)
+        raise typer.Exit(2) from None
     run_on_database(_upgrade_data(config, migrated=True))
     typer.echo(f"database at {revision}")
 

@@ -12,7 +12,7 @@ import typer
 
 if TYPE_CHECKING:  # the storage stack loads only when a roster command runs
     from bot.settings import Settings
-    from storage.roster import ImportReport, KindCounts
+    from storage.roster import ImportReport, KindCounts, Source
     from storage.roster_sheet import Progress
 
 roster_app = typer.Typer(no_args_is_help=True, help="名单：导入学生和教职工，生成导入模板。")
@@ -36,31 +36,45 @@ def import_command(
 ) -> None:
     """导入名单：全部行无误才写入；按学号/工号新增或更新，文件中没有的人员保持不变。"""
     from bot.cli import run_on_database, settings
+    from messages.render import render
     from storage.roster import RosterError
 
     config = settings()
     try:
         report = run_on_database(_import(config, files, dry_run=dry_run))
     except RosterError as exc:
+        for source in exc.empty:
+            typer.echo(render("roster_nothing_imported", **_nothing_context(source)), err=True)
         for line in exc.errors:
             typer.echo(line, err=True)
-        typer.echo(f"导入失败：共 {len(exc.errors)} 处错误，未写入任何数据。", err=True)
+        if exc.errors:
+            count = len(exc.errors) + len(exc.empty)
+            typer.echo(f"导入失败：共 {count} 处错误，未写入任何数据。", err=True)
         raise typer.Exit(1) from None
-    for line in summary(report):
+    for line in [*summary(report), *sheet_lines(report.sources)]:  # the outcome comes first
         typer.echo(line)
 
 
 @roster_app.command("template")
 def template_command(
     file: Annotated[Path, typer.Argument(help="要生成的 .xlsx 文件")],
+    force: Annotated[bool, typer.Option("--force", help="文件已存在时覆盖它。")] = False,
 ) -> None:
     """生成带示例行的导入模板（学生、教职工两个工作表，红色列名为必填）。"""
     if file.suffix.lower() != ".xlsx":
         typer.echo("模板文件名应以 .xlsx 结尾", err=True)
         raise typer.Exit(2)
+    from messages.render import render
     from storage.roster import write_template
 
-    write_template(file)
+    try:
+        write_template(file, overwrite=force)
+    except FileExistsError:
+        typer.echo(render("roster_template_exists", file=file), err=True)
+        raise typer.Exit(2) from None
+    except FileNotFoundError:
+        typer.echo(render("roster_template_no_folder", folder=file.parent), err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"已生成模板：{file}")
 
 
@@ -94,6 +108,30 @@ def _progress_bar() -> Iterator[Progress | None]:
             bar.update(task, completed=done, total=total or None)
 
         yield update
+
+
+def sheet_lines(sources: tuple[Source, ...]) -> list[str]:
+    """Which sheets were read (with their data rows) and which were passed over."""
+    from messages.render import render
+    from storage.roster_source import SHEET_KINDS
+
+    read = [sheet for source in sources for sheet in source.read]
+    ignored = [name for source in sources for name in source.ignored]
+    lines = [render("roster_sheets_read", sheets=read)]
+    if ignored:
+        lines.append(render("roster_sheets_ignored", sheets=ignored, expected=list(SHEET_KINDS)))
+    return lines
+
+
+def _nothing_context(source: Source) -> dict[str, object]:
+    from storage.roster_source import SHEET_KINDS
+
+    return {
+        "file": source.name,
+        "sheets": source.sheets,
+        "workbook": source.workbook,
+        "expected": list(SHEET_KINDS),
+    }
 
 
 def summary(report: ImportReport) -> list[str]:

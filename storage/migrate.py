@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util import CommandError
+
+_RELATIVE = re.compile(r"[+-]\d+$")  # +1, head-1: resolved against the database's revision
+
+
+class UnknownRevisionError(Exception):
+    """`revision` names no migration; `known` lists those that exist, oldest first."""
+
+    def __init__(self, revision: str, known: list[str]) -> None:
+        super().__init__(f"unknown revision {revision!r}")
+        self.revision = revision
+        self.known = known
 
 
 def alembic_config(url: str) -> Config:
@@ -18,5 +33,29 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def check_revision(revision: str) -> None:
+    """Refuse a revision that names no migration, before anything touches the database."""
+    if _RELATIVE.search(revision):
+        return
+    try:
+        _scripts().revision_map.get_revisions(revision)
+    except RevisionError:
+        raise _unknown(revision) from None
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except CommandError as exc:
+        if isinstance(exc.__cause__, RevisionError):  # a relative step past either end
+            raise _unknown(revision) from exc
+        raise
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config(""))
+
+
+def _unknown(revision: str) -> UnknownRevisionError:
+    known = [script.revision for script in _scripts().walk_revisions()]
+    return UnknownRevisionError(revision, known[::-1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,24 +15,33 @@ from storage import audit
 from storage.models import PersonKind
 from storage.roster_checks import check_records
 from storage.roster_rows import Record, build_records, check_header
-from storage.roster_sheet import Issue, Progress, Sheet, Ticker
+from storage.roster_sheet import Issue, Progress, Sheet, Source, Ticker
 from storage.roster_source import read_sources
 from storage.roster_state import Snapshot, load_current, load_snapshot
 from storage.roster_template import write_template
 from storage.roster_write import Plan, apply_plan, plan_changes
 
-__all__ = ["ImportReport", "KindCounts", "RosterError", "import_roster", "write_template"]
+__all__ = [
+    "ImportReport",
+    "KindCounts",
+    "RosterError",
+    "Source",
+    "import_roster",
+    "write_template",
+]
 
 NOTHING_TO_IMPORT = "文件中没有可导入的名单数据"
 _PHASES = 3  # read, check, write: progress counts every row once per phase
 
 
 class RosterError(Exception):
-    """The files cannot be imported; `errors` lists every problem, worded for the admin."""
+    """The files cannot be imported; `errors` lists every problem, worded for the admin, and
+    `empty` the readable files from which no student or staff row was read at all."""
 
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__(f"{len(errors)} problem(s) in the roster")
+    def __init__(self, errors: list[str], *, empty: Sequence[Source] = ()) -> None:
+        super().__init__(f"{len(errors) + len(empty)} problem(s) in the roster")
         self.errors = errors
+        self.empty = tuple(empty)
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,8 @@ class KindCounts:
 class ImportReport:
     dry_run: bool
     kinds: dict[PersonKind, KindCounts]
+    sources: tuple[Source, ...] = ()
+    """Each file's sheets: which were read, which passed over."""
 
     @property
     def changed(self) -> bool:
@@ -63,20 +75,21 @@ async def import_roster(
 ) -> ImportReport:
     """Import the files in the caller's transaction; raises RosterError and writes nothing."""
     ticker = Ticker(progress)
-    sheets, issues = await asyncio.to_thread(read_sources, sources, ticker)
+    sheets, issues, files = await asyncio.to_thread(read_sources, sources, ticker)
     ticker.expect(_PHASES * sum(len(sheet.rows) for sheet in sheets))
     snapshot = await load_snapshot(session)
     records = _records(sheets, snapshot, ticker, issues)
     unique, problems = check_records(records, snapshot)
     issues.extend(problems)
-    if not issues and not sheets:
+    empty = [file for file in files if not file.rows]  # a misnamed sheet, a header alone
+    if not issues and not sheets and not empty:
         issues.append(Issue(0, 0, 0, 0, NOTHING_TO_IMPORT))
-    if issues:
-        raise RosterError([issue.text for issue in sorted(issues)])
+    if issues or empty:
+        raise RosterError([issue.text for issue in sorted(issues)], empty=empty)
     known = (snapshot.people.get(code) for code in unique)
     await load_current(session, snapshot, (person.id for person in known if person))
     plan = plan_changes(unique.values(), snapshot)
-    report = _report(plan, snapshot, sheets, dry_run=dry_run)
+    report = _report(plan, snapshot, sheets, dry_run=dry_run, sources=files)
     if not dry_run:
         await apply_plan(session, plan, now=now, ticker=ticker)
         await audit.record(session, action="roster_import", at=now, detail=_detail(report))
@@ -96,7 +109,9 @@ def _records(
     return records
 
 
-def _report(plan: Plan, snapshot: Snapshot, sheets: list[Sheet], *, dry_run: bool) -> ImportReport:
+def _report(
+    plan: Plan, snapshot: Snapshot, sheets: list[Sheet], *, dry_run: bool, sources: list[Source]
+) -> ImportReport:
     kinds = list(dict.fromkeys(sheet.kind for sheet in sheets))
     codes = {record.code for record in plan.created + plan.unchanged}
     codes.update(record.code for _, record in plan.updated)
@@ -111,7 +126,7 @@ def _report(plan: Plan, snapshot: Snapshot, sheets: list[Sheet], *, dry_run: boo
         )
         for kind in kinds
     }
-    return ImportReport(dry_run=dry_run, kinds=counts)
+    return ImportReport(dry_run=dry_run, kinds=counts, sources=tuple(sources))
 
 
 def _detail(report: ImportReport) -> str:

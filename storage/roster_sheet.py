@@ -36,6 +36,8 @@ class Sheet:
     rows: list[tuple[int, list[CellValue]]]
     position: int = 0
     prefix: str = ""
+    title: str = ""
+    """The sheet's name in its workbook, as written; empty for a CSV file."""
     columns: dict[str, int] = field(default_factory=dict)
 
     def issue(self, row: int, column: str, reason: str, *, index: int | None = None) -> Issue:
@@ -76,3 +78,30 @@ class Ticker:
     def _report(self) -> None:
         if self._progress is not None:
             self._progress(self.done, max(self.total, self.done) if self.total else 0)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file as read: every sheet it holds (a CSV file is one) with the data rows read from
+    it, or None for a sheet passed over because its name is not a roster sheet's."""
+
+    name: str
+    sheets: tuple[tuple[str, int | None], ...]
+    workbook: bool
+    many: bool = False
+    """One of several files: sheets are labelled with the file's name."""
+
+    @property
+    def rows(self) -> int:
+        return sum(rows or 0 for _, rows in self.sheets)
+
+    @property
+    def read(self) -> list[tuple[str, int]]:
+        return [(self._label(name), rows) for name, rows in self.sheets if rows is not None]
+
+    @property
+    def ignored(self) -> list[str]:
+        return [self._label(name) for name, rows in self.sheets if rows is None]
+
+    def _label(self, sheet: str) -> str:
+        return f"{self.name} {sheet}" if self.many and self.workbook else sheet

@@ -66,8 +66,9 @@ def _notes() -> list[str]:
     ]
 
 
-def write_template(path: Path) -> None:
-    """Write the example workbook; it imports cleanly into an empty database."""
+def write_template(path: Path, *, overwrite: bool = False) -> None:
+    """Write the example workbook; it imports cleanly into an empty database. An existing file
+    is kept (FileExistsError) unless `overwrite`; a missing folder raises FileNotFoundError."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     examples = {"学生": _student_rows(), "教职工": _staff_rows()}
@@ -78,7 +79,8 @@ def write_template(path: Path) -> None:
     for line in _notes():
         notes.append([line])
     notes["A1"].font = _OPTIONAL
-    workbook.save(path)
+    with path.open("wb" if overwrite else "xb") as file:  # "x": no window to overwrite in
+        workbook.save(file)
 
 
 def _fill(sheet: Any, columns: tuple[Column, ...], rows: list[dict[str, object]]) -> None:

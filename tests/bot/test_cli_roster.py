@@ -37,13 +37,21 @@ def test_template_dry_run_import_reimport_and_bad_file(tmp_path: Path) -> None:
     bad = write_xlsx(tmp_path / "bad.xlsx", students=rows)
     failed = _carebot("roster", "import", bad, env=env)
 
+    sheets = [
+        "已读取：学生（3 行）、教职工（3 行）",
+        "已忽略：说明（只读取名为「学生」「教职工」的工作表）",
+    ]
     created = ["学生：新增 3 / 更新 0 / 未变 0", "教职工：新增 3 / 更新 0 / 未变 0"]
     assert (dry.returncode, dry.stderr) == (0, "")
-    assert dry.stdout.splitlines() == [*created, "试运行：以上为将要发生的变化，未写入任何数据。"]
+    assert dry.stdout.splitlines() == [
+        *created,
+        "试运行：以上为将要发生的变化，未写入任何数据。",
+        *sheets,
+    ]
     assert (first.returncode, first.stderr) == (0, "")
-    assert first.stdout.splitlines() == [*created, "导入完成。"]
+    assert first.stdout.splitlines() == [*created, "导入完成。", *sheets]
     assert again.returncode == 0
-    assert again.stdout == "没有变化：学生 3 人，教职工 3 人均与数据库一致\n"
+    assert again.stdout.splitlines() == ["没有变化：学生 3 人，教职工 3 人均与数据库一致", *sheets]
     assert (failed.returncode, failed.stdout) == (1, "")
     assert failed.stderr.splitlines() == [
         "第2行 性别: 应为「男」或「女」，而不是「X」",
@@ -58,3 +66,41 @@ def test_template_must_be_an_xlsx_file(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "xlsx" in result.stderr
     assert not (tmp_path / "名单.xls").exists()
+
+
+def test_template_never_overwrites_a_file_unless_forced(tmp_path: Path) -> None:
+    env = _environment(tmp_path)
+    existing = tmp_path / "名单.xlsx"
+    existing.write_bytes(b"the clerk's own roster")
+
+    refused = _carebot("roster", "template", existing, env=env)
+    kept = existing.read_bytes()
+    forced = _carebot("roster", "template", "--force", existing, env=env)
+
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr.splitlines() == [
+        f"{existing} 已经存在，没有覆盖它。换一个文件名，或加上 --force 覆盖原文件。"
+    ]
+    assert kept == b"the clerk's own roster"
+    assert (forced.returncode, forced.stderr) == (0, "")
+    assert existing.read_bytes().startswith(b"PK")  # the template workbook
+
+
+def test_template_into_a_missing_folder_says_so_in_one_line(tmp_path: Path) -> None:
+    target = tmp_path / "没有这个文件夹" / "名单.xlsx"
+
+    result = _carebot("roster", "template", target, env=_environment(tmp_path))
+
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        f"文件夹 {target.parent} 不存在，模板没有生成。请先建好这个文件夹，或换一个位置。"
+    ]
+
+
+def test_db_upgrade_to_an_unknown_revision_says_so_in_one_line(tmp_path: Path) -> None:
+    result = _carebot("db", "upgrade", "--revision", "nonsense", env=_environment(tmp_path))
+
+    assert (result.returncode, result.stdout) == (2, "")
+    [line] = result.stderr.splitlines()
+    assert "「nonsense」" in line and "head" in line and "0001" in line
+    assert not (tmp_path / "cli.db").exists()  # refused before the database was opened

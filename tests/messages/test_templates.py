@@ -215,6 +215,17 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "cli_serve_refused": {"host": "0.0.0.0"},
     "cli_data_key_mismatch": {},
     "cli_database_not_migrated": {},
+    "cli_unknown_revision": {"revision": "nonsense", "known": ["0001", "0002"]},
+    "roster_sheets_read": {"sheets": [("学生", 3), ("教职工", 0)]},
+    "roster_sheets_ignored": {"sheets": ["说明", "学生信息"], "expected": ["学生", "教职工"]},
+    "roster_nothing_imported": {
+        "file": "名单.xlsx",
+        "sheets": [("学生信息", None), ("教职工", 0)],
+        "workbook": True,
+        "expected": ["学生", "教职工"],
+    },
+    "roster_template_exists": {"file": "名单模板.xlsx"},
+    "roster_template_no_folder": {"folder": "/data/名单"},
     "remind_survey": {"semester": SEMESTER, "survey": SEMESTER.survey_weeks},
     "remind_ledger": {"semester": SEMESTER, "college": "计算机学院", "days_left": 7},
     "remind_team_gaps": {

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import PersonKind
-from storage.roster import KindCounts
+from storage.roster import KindCounts, RosterError
 from tests.fakes.roster import make_staff, make_student
 from tests.fakes.roster_files import (
     STAFF_HEADER,
@@ -215,11 +215,13 @@ async def test_unreadable_files_are_named(
     workbook.active.append(["学号", "姓名"])
     workbook.save(other)
 
-    errors = await import_errors(sessions, old, broken, other, tmp_path / "missing.csv")
+    with pytest.raises(RosterError) as caught:
+        await import_files(sessions, old, broken, other, tmp_path / "missing.csv")
 
-    assert errors == [
+    assert caught.value.errors == [
         "old.xls: 不支持的文件类型，请使用 .xlsx 或 .csv（.xls 请先在 Excel 中另存为 .xlsx）",
         "broken.xlsx: 无法读取，不是有效的 .xlsx 工作簿",
-        "other.xlsx: 没有名为「学生」或「教职工」的工作表",
         "missing.csv: 文件不存在",
     ]
+    [empty] = caught.value.empty
+    assert (empty.name, empty.sheets, empty.read) == ("other.xlsx", (("Sheet", None),), [])
