@@ -8,7 +8,7 @@ PORT ?= 8000
 
 export CAREBOT_DATABASE_URL ?= sqlite:///var/carebot.db
 
-.PHONY: run test lint format bench migrate revision clean
+.PHONY: run test lint format bench migrate revision clean chromium mutate
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -27,7 +27,10 @@ run: $(STAMP) var/data.key
 	CAREBOT_DATA_KEY=$$(cat var/data.key) CAREBOT_SIMULATOR=true $(BIN)/carebot demo --if-empty
 	CAREBOT_DATA_KEY=$$(cat var/data.key) CAREBOT_SIMULATOR=true $(BIN)/carebot serve --with-clock --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+chromium:
+	@bash .ci/chromium
+
+test: $(STAMP) chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -41,6 +44,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+# Mutation testing of the safety-critical modules (issue 9); slow, so never part of test or CI.
+# MUTATE_ARGS="handlers/access.py --survivors" runs one module; MUTATE_JOBS=2 uses two cores.
+mutate: $(STAMP)
+	$(BIN)/python .ci/mutate.py $(MUTATE_ARGS)
 
 migrate: $(STAMP) var/data.key
 	CAREBOT_DATA_KEY=$$(cat var/data.key) $(BIN)/carebot db upgrade
