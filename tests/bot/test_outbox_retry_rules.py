@@ -427,3 +427,16 @@ async def test_at_most_four_sends_are_in_flight_at_once(
     fake.gate.set()
     assert await sending == 6
     assert fake.most == 4 and len(fake.calls) == 6
+
+
+async def test_a_capped_channel_listed_after_an_uncapped_one_is_still_capped(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    dingtalk = ScriptedSender(channel="dingtalk")  # no per-member cap
+    wecom = ScriptedSender(batch_size=10, per_member_per_minute=1)
+    for index in range(2):
+        await _queue(sessions, clock, ["a"], text(f"第{index}条"), key=f"k{index}")
+    sender = _sender(sessions, clock, dingtalk, wecom)
+
+    assert await sender.run_once() == 1
+    assert [call[0] for call in wecom.calls] == ["第0条"]

@@ -286,9 +286,13 @@ async def test_handling_closes_the_alert_and_says_who_did_to_the_next_one(
 async def test_an_escalated_card_goes_to_the_school_and_everyone_before_with_the_latest_news(
     session: AsyncSession, clock: FakeClock, people: dict[str, Person]
 ) -> None:
-    alert = await raise_from(session, clock, people["T100"], "他说不想活了", about=people["S001"])
+    alert = await raise_from(session, clock, people["T101"], "他说不想活了", about=people["S001"])
     clock.advance(minutes=20)
     await raise_from(session, clock, people["S001"], "我在楼顶", about=people["S001"])
+    clock.advance(minutes=1)
+    await raise_from(session, clock, people["T101"], "我在赶过去", about=people["S001"])
+    assert set(await cards(session)) == {"A100", "C100", "T101"}  # T101: the student's news
+    assert len((await cards(session))["T101"]) == 1  # but not its own follow-up
     clock.advance(hours=2)
 
     assert await alerts.escalate_due(ctx(session, clock)) == 1
@@ -297,15 +301,25 @@ async def test_an_escalated_card_goes_to_the_school_and_everyone_before_with_the
     assert alert.level == 2 and alert.escalate_at is None
     query = select(OutboxMessage).where(col(OutboxMessage.idempotency_key).contains(":level2:"))
     escalated = {row.recipient: payload_of(row) for row in (await session.exec(query)).all()}
-    assert set(escalated) == {"X100", *LEVEL_ONE}  # the raiser, T100, is not sent it
+    assert set(escalated) == {"X100", "A100", "C100"}  # the raiser, T101, is not sent it
     card = escalated["X100"]
     assert card["title"] == "【升级】安全风险提醒"
-    assert "之后又有 1 条新消息，最新一条：我在楼顶" in card["text"]
+    assert "之后又有 2 条新消息，最新一条：我在赶过去" in card["text"]
     assert "此提醒发出后一直未处理，已升级。" in card["text"]
     assert await stored_alerts.recipients(session, alert.id or 0) == {
-        **{people[code].id or 0: 1 for code in LEVEL_ONE},
+        **{people[code].id or 0: 1 for code in ("A100", "C100", "T101")},
         people["X100"].id or 0: 2,
     }
+
+
+async def test_every_alert_past_its_time_climbs_and_is_counted(
+    session: AsyncSession, clock: FakeClock, people: dict[str, Person]
+) -> None:
+    await raise_from(session, clock, people["S001"], "不想活了", about=people["S001"])
+    await raise_from(session, clock, people["T999"], "有学生想自杀")
+    clock.advance(hours=2)
+
+    assert await alerts.escalate_due(ctx(session, clock)) == 2
 
 
 async def test_escalation_takes_open_alerts_whose_time_has_come(
@@ -333,7 +347,7 @@ async def test_people_with_a_role_in_one_college_or_all(
     session: AsyncSession, people: dict[str, Person]
 ) -> None:
     everywhere = await stored_alerts.people_with_role(session, "college_admin")
-    assert sorted(everywhere) == sorted([people["A100"].id, people["A200"].id])
+    assert sorted(everywhere) == sorted([people["A100"].id or 0, people["A200"].id or 0])
     here = await stored_alerts.people_with_role(session, "college_admin", college="外国语学院")
     assert here == [people["A200"].id]
 
@@ -350,6 +364,7 @@ async def test_a_teachers_crisis_message_naming_one_of_their_students_is_about_t
     await session.rollback()
     [alert] = (await session.exec(select(Alert))).all()
     assert (alert.student_id, alert.raised_by) == (people["S001"].id, people["T100"].id)
+    assert alert.source == "message"
 
 
 async def test_the_students_college_decides_whose_admins_hear_not_the_writers(

@@ -241,8 +241,8 @@ async def test_a_long_list_is_text_until_the_person_needs_rescuing_then_six_butt
     for _ in range(2):
         await person.say("别的")
         assert person.replies[-1].kind == "text"
-    await person.say("别的")
-    assert person.replies[-1].kind == "card"
+    rescue = await person.say("别的")
+    assert RESCUE in rescue and [r.kind for r in person.replies] == ["text", "card"]
     assert [b.key for b in person.buttons] == [f"form:choice:{i}" for i in range(6)]
     await person.say("7")
     assert (await person.state()).values["kind"] == "k7"

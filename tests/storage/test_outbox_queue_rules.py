@@ -137,6 +137,7 @@ async def test_claiming_leases_due_rows_of_the_senders_channels_oldest_first(
     await _add(session, clock, "leased", status=OutboxStatus.SENDING, lease_until=now)
     dead = now - timedelta(seconds=1)
     await _add(session, clock, "dead-lease", status=OutboxStatus.SENDING, lease_until=dead)
+    await _add(session, clock, "sent-stale", status=OutboxStatus.SENT, lease_until=dead)
 
     rows = await outbox.claim_due(session, channels=["wecom"], now=now, lease=LEASE, limit=10)
 
@@ -185,7 +186,10 @@ async def test_only_active_sends_in_the_window_count_against_the_cap(
 async def test_a_passive_reply_that_did_not_ride_goes_back_to_the_queue(
     session: AsyncSession, clock: FakeClock
 ) -> None:
-    row = await _add(session, clock, "p", status=OutboxStatus.SENT, platform_msgid="passive")
+    sent = OutboxStatus.SENT
+    row = await _add(
+        session, clock, "p", status=sent, platform_msgid="passive", sent_at=clock.now()
+    )
     assert row.id is not None
     await outbox.requeue(session, row.id, now=clock.advance(seconds=5))
     session.expunge_all()
@@ -225,21 +229,27 @@ async def test_health_counts_rows_by_status_and_the_commonest_errors(
 ) -> None:
     retrying, failed = OutboxStatus.RETRYING, OutboxStatus.FAILED
     for index in range(3):
-        await _add(session, clock, f"busy{index}", status=retrying, last_error="busy")
+        await _add(session, clock, f"busy{index}", status=retrying, last_error="timeout")
     await _add(session, clock, "bad", status=failed, last_error="invaliduser")
     await _add(session, clock, "bad2", status=failed, last_error="invaliduser")
     await _add(session, clock, "odd", status=failed, last_error="odd")
     await _add(session, clock, "sent", status=OutboxStatus.SENT, last_error="stale")
     await _add(session, clock, "ding", channel="dingtalk")
+    await _add(session, clock, "queued")
 
     assert await outbox.status_counts(session) == [
         ("dingtalk", "queued", 1),
         ("wecom", "failed", 3),
+        ("wecom", "queued", 1),
         ("wecom", "retrying", 3),
         ("wecom", "sent", 1),
     ]
-    assert await outbox.common_errors(session) == [("busy", 3), ("invaliduser", 2), ("odd", 1)]
-    assert await outbox.common_errors(session, limit=1) == [("busy", 3)]
+    errors = [("timeout", 3), ("invaliduser", 2), ("odd", 1)]  # by count, not by name
+    assert await outbox.common_errors(session) == errors
+    assert await outbox.common_errors(session, limit=1) == [("timeout", 3)]
+    for index in range(3):
+        await _add(session, clock, f"rare{index}", status=failed, last_error=f"rare{index}")
+    assert len(await outbox.common_errors(session)) == 5  # the five commonest by default
 
 
 async def test_rows_are_read_back_by_id(session: AsyncSession, clock: FakeClock) -> None:
