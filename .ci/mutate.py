@@ -12,7 +12,7 @@ mutmut mutates code inside functions only. The encrypted columns are declaration
 second pass does for them what mutmut cannot: one column at a time, `EncryptedText` becomes
 plain `Text` in the copy under mutants/, and the encryption tests must fail.
 
-    python .ci/mutate.py                 # everything (about an hour on one core)
+    python .ci/mutate.py                 # everything: 1½–2 h on one core, MUTATE_JOBS=2 halves it
     python .ci/mutate.py handlers/access.py --survivors
     python .ci/mutate.py --report        # scores of the last run, nothing re-run
 """
