@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -12,12 +12,11 @@ import typer
 
 if TYPE_CHECKING:  # the storage stack loads only when a roster command runs
     from bot.settings import Settings
-    from storage.roster import ImportReport, KindCounts, Source
+    from storage.roster import Approval, ImportReport, Source
     from storage.roster_sheet import Progress
 
 roster_app = typer.Typer(no_args_is_help=True, help="名单：导入学生和教职工，生成导入模板。")
 KIND_NAMES = {"student": "学生", "staff": "教职工"}
-DRY_RUN_DONE = "试运行：以上为将要发生的变化，未写入任何数据。"
 
 
 def register(app: typer.Typer) -> None:
@@ -33,25 +32,46 @@ def import_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="只检查并报告将要发生的变化，不写入数据库。")
     ] = False,
+    confirm_roles: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-roles",
+            help="确认名单中授予学院管理员、学校管理员、心理中心等角色的变化（已用试运行核对过）。",
+        ),
+    ] = False,
 ) -> None:
-    """导入名单：全部行无误才写入；按学号/工号新增或更新，文件中没有的人员保持不变。"""
+    """导入名单：全部行无误才写入；按学号/工号新增或更新，文件中没有的人员保持不变；
+    单元格留空保持原值，填「（清空）」清除原值。"""
     from bot.cli import run_on_database, settings
     from messages.render import render
-    from storage.roster import RosterError
+    from storage.roster import NotApproved, RosterError
 
     config = settings()
+    approve = None if dry_run or confirm_roles else _without_wide_roles
     try:
-        report = run_on_database(_import(config, files, dry_run=dry_run))
+        report = run_on_database(_import(config, files, dry_run=dry_run, approve=approve))
+    except NotApproved as exc:
+        for line in summary(exc.report, outcome=False):
+            typer.echo(line, err=True)
+        typer.echo(render("roster_roles_unconfirmed", **_wide_grants(exc.report)), err=True)
+        raise typer.Exit(1) from None
     except RosterError as exc:
+        if exc.notes:
+            typer.echo(render("roster_notes", notes=exc.notes), err=True)
         for source in exc.empty:
             typer.echo(render("roster_nothing_imported", **_nothing_context(source)), err=True)
         for line in exc.errors:
             typer.echo(line, err=True)
         if exc.errors:
             count = len(exc.errors) + len(exc.empty)
-            typer.echo(f"导入失败：共 {count} 处错误，未写入任何数据。", err=True)
+            typer.echo(render("roster_outcome", refused=True, count=count), err=True)
         raise typer.Exit(1) from None
-    for line in [*summary(report), *sheet_lines(report.sources)]:  # the outcome comes first
+    lines = summary(report)  # the outcome comes first
+    if dry_run and not confirm_roles and not _without_wide_roles(report):
+        lines.append(render("roster_roles_confirm_needed", **_wide_grants(report)))
+    if report.notes:
+        lines.append(render("roster_notes", notes=report.notes))
+    for line in [*lines, *sheet_lines(report.sources)]:
         typer.echo(line)
 
 
@@ -78,7 +98,64 @@ def template_command(
     typer.echo(f"已生成模板：{file}")
 
 
-async def _import(config: Settings, files: list[Path], *, dry_run: bool) -> ImportReport:
+def _without_wide_roles(report: ImportReport) -> bool:
+    """Approval for an import: nobody gains a role that sees beyond their own students."""
+    return not _wide_grants(report)["people"]
+
+
+def _wide_grants(report: ImportReport) -> dict[str, list[str]]:
+    from handlers.access import grants_wide_access
+
+    people: list[str] = []
+    roles: dict[str, None] = {}
+    for change in report.roles:
+        wide = [role for role in change.gained if grants_wide_access(role)]
+        if wide:
+            people.append(f"{change.name}（{change.code}）")
+            roles.update(dict.fromkeys(_role_names(wide)))
+    return {"people": people, "roles": list(roles)}
+
+
+def _role_names(roles: Iterable[str]) -> list[str]:
+    from storage.roster_fields import ROLE_NAMES
+
+    names = {role.value: name for name, role in ROLE_NAMES.items()}
+    order = list(names)
+    ordered = sorted(roles, key=lambda role: order.index(role) if role in order else len(order))
+    return [names.get(role, role) for role in ordered]
+
+
+DETAIL_LIMIT = 200
+"""People listed one by one in the change listing; the rest are counted."""
+
+
+def detail_lines(report: ImportReport) -> list[str]:
+    """Every field each known person would have changed, then every role gained or lost."""
+    from messages.render import render
+
+    lines: list[str] = []
+    if report.changes:
+        people = report.changes[:DETAIL_LIMIT]
+        more = len(report.changes) - len(people)
+        lines.append(render("roster_changes", people=people, kinds=KIND_NAMES, more=more))
+    if report.roles:
+        changes = [
+            {
+                "name": change.name,
+                "code": change.code,
+                "new": change.new,
+                "gained": _role_names(change.gained),
+                "lost": _role_names(change.lost),
+            }
+            for change in report.roles
+        ]
+        lines.append(render("roster_roles", changes=changes))
+    return lines
+
+
+async def _import(
+    config: Settings, files: list[Path], *, dry_run: bool, approve: Approval | None
+) -> ImportReport:
     from bot.clock import SystemClock
     from bot.runtime import open_database
     from storage.db import make_sessionmaker, session_scope
@@ -88,7 +165,12 @@ async def _import(config: Settings, files: list[Path], *, dry_run: bool) -> Impo
         with _progress_bar() as progress:
             async with session_scope(make_sessionmaker(engine)) as session:
                 return await import_roster(
-                    session, files, now=SystemClock().now(), dry_run=dry_run, progress=progress
+                    session,
+                    files,
+                    now=SystemClock().now(),
+                    dry_run=dry_run,
+                    progress=progress,
+                    approve=approve,
                 )
 
 
@@ -134,22 +216,16 @@ def _nothing_context(source: Source) -> dict[str, object]:
     }
 
 
-def summary(report: ImportReport) -> list[str]:
-    """What the import did (or would do), in one line per kind."""
-    kinds = report.kinds
-    if not report.changed:
-        people = "，".join(f"{KIND_NAMES[k]} {c.unchanged} 人" for k, c in kinds.items())
-        lines = [f"没有变化：{people}均与数据库一致"]
-    else:
-        lines = [f"{KIND_NAMES[kind]}：{_counts(counts)}" for kind, counts in kinds.items()]
-        lines.append(
-            "试运行：以上为将要发生的变化，未写入任何数据。" if report.dry_run else "导入完成。"
-        )
-    absent = "、".join(f"{KIND_NAMES[k]} {c.absent} 人" for k, c in kinds.items() if c.absent)
+def summary(report: ImportReport, *, outcome: bool = True) -> list[str]:
+    """What the import did (or would do): counts per kind, every change, the outcome, and the
+    people of the database the files did not mention."""
+    from messages.render import render
+
+    kinds = [(KIND_NAMES[kind], counts) for kind, counts in report.kinds.items()]
+    lines = [render("roster_counts", kinds=kinds, changed=report.changed), *detail_lines(report)]
+    if outcome and report.changed:
+        lines.append(render("roster_outcome", refused=False, dry_run=report.dry_run))
+    absent = [(name, counts.absent) for name, counts in kinds if counts.absent]
     if absent:
-        lines.append(f"数据库中另有{absent}不在文件中，保持不变。")
+        lines.append(render("roster_absent", kinds=absent))
     return lines
-
-
-def _counts(counts: KindCounts) -> str:
-    return f"新增 {counts.created} / 更新 {counts.updated} / 未变 {counts.unchanged}"

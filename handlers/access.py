@@ -75,6 +75,13 @@ def student_view(
     return None
 
 
+def grants_wide_access(role: str) -> bool:
+    """A role that sees students beyond its own teams (a college or the whole school) or
+    administers others: a roster import that grants it needs the admin's confirmation."""
+    view = student_view(frozenset({role}), seats=frozenset(), same_college=True)
+    return role in ADMIN_ROLES or view is View.FULL
+
+
 def may_log_visit(seats: frozenset[str]) -> bool:
     """Only members of the student's own team record visits."""
     return bool(seats)

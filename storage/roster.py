@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit
 from storage.models import PersonKind
+from storage.roster_changes import PersonChange, RoleChange, person_changes, role_changes
 from storage.roster_checks import check_records
-from storage.roster_rows import Record, build_records, check_header
+from storage.roster_header import check_header
+from storage.roster_rows import Record, build_records
 from storage.roster_sheet import Issue, Progress, Sheet, Source, Ticker
 from storage.roster_source import read_sources
 from storage.roster_state import Snapshot, load_current, load_snapshot
@@ -22,8 +24,12 @@ from storage.roster_template import write_template
 from storage.roster_write import Plan, apply_plan, plan_changes
 
 __all__ = [
+    "Approval",
     "ImportReport",
     "KindCounts",
+    "NotApproved",
+    "PersonChange",
+    "RoleChange",
     "RosterError",
     "Source",
     "import_roster",
@@ -38,10 +44,14 @@ class RosterError(Exception):
     """The files cannot be imported; `errors` lists every problem, worded for the admin, and
     `empty` the readable files from which no student or staff row was read at all."""
 
-    def __init__(self, errors: list[str], *, empty: Sequence[Source] = ()) -> None:
+    def __init__(
+        self, errors: list[str], *, empty: Sequence[Source] = (), notes: Sequence[str] = ()
+    ) -> None:
         super().__init__(f"{len(errors) + len(empty)} problem(s) in the roster")
         self.errors = errors
         self.empty = tuple(empty)
+        self.notes = tuple(notes)
+        """Warnings about what was read (hidden sheets skipped, merged cells filled…)."""
 
 
 @dataclass(frozen=True)
@@ -53,12 +63,28 @@ class KindCounts:
     """People of this kind in the database but not in the files: kept as they are."""
 
 
+Approval = Callable[["ImportReport"], bool]
+"""Asked before anything is written, with the report of what would happen; False stops."""
+
+
+class NotApproved(Exception):
+    """The caller's approval refused the import (e.g. admin roles without --confirm-roles)."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("roster import not approved")
+        self.report = report
+
+
 @dataclass(frozen=True)
 class ImportReport:
     dry_run: bool
     kinds: dict[PersonKind, KindCounts]
     sources: tuple[Source, ...] = ()
     """Each file's sheets: which were read, which passed over."""
+    changes: tuple[PersonChange, ...] = ()
+    """Per known person, every field the import changes (sensitive values masked)."""
+    roles: tuple[RoleChange, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -72,24 +98,30 @@ async def import_roster(
     now: datetime,
     dry_run: bool,
     progress: Progress | None = None,
+    approve: Approval | None = None,
 ) -> ImportReport:
-    """Import the files in the caller's transaction; raises RosterError and writes nothing."""
+    """Import the files in the caller's transaction; raises RosterError (or NotApproved) and
+    writes nothing."""
     ticker = Ticker(progress)
     sheets, issues, files = await asyncio.to_thread(read_sources, sources, ticker)
+    notes = [*(note for file in files for note in file.notes)]
+    notes.extend(note for sheet in sheets for note in sheet.notes)
     ticker.expect(_PHASES * sum(len(sheet.rows) for sheet in sheets))
     snapshot = await load_snapshot(session)
-    records = _records(sheets, snapshot, ticker, issues)
+    records = _records(sheets, snapshot, ticker, issues, today=now.date())
     unique, problems = check_records(records, snapshot)
     issues.extend(problems)
     empty = [file for file in files if not file.rows]  # a misnamed sheet, a header alone
     if not issues and not sheets and not empty:
         issues.append(Issue(0, 0, 0, 0, NOTHING_TO_IMPORT))
     if issues or empty:
-        raise RosterError([issue.text for issue in sorted(issues)], empty=empty)
+        raise RosterError(grouped(issues), empty=empty, notes=notes)
     known = (snapshot.people.get(code) for code in unique)
     await load_current(session, snapshot, (person.id for person in known if person))
     plan = plan_changes(unique.values(), snapshot)
-    report = _report(plan, snapshot, sheets, dry_run=dry_run, sources=files)
+    report = _report(plan, snapshot, sheets, dry_run=dry_run, sources=files, notes=notes)
+    if approve is not None and not approve(report):
+        raise NotApproved(report)
     if not dry_run:
         await apply_plan(session, plan, now=now, ticker=ticker)
         await audit.record(session, action="roster_import", at=now, detail=_detail(report))
@@ -98,19 +130,59 @@ async def import_roster(
 
 
 def _records(
-    sheets: list[Sheet], snapshot: Snapshot, ticker: Ticker, issues: list[Issue]
+    sheets: list[Sheet], snapshot: Snapshot, ticker: Ticker, issues: list[Issue], *, today: date
 ) -> list[Record]:
     records: list[Record] = []
     for sheet in sheets:
         issues.extend(check_header(sheet))
-        found, problems = build_records(sheet, snapshot.categories, ticker)
+        found, problems = build_records(sheet, snapshot.categories, ticker, today=today)
         records.extend(found)
         issues.extend(problems)
     return records
 
 
+def grouped(issues: list[Issue]) -> list[str]:
+    """Issue lines in file, sheet, row, column order; the same problem in the same column on
+    several rows (a dropdown filled down a column) becomes one line with its rows."""
+    groups: dict[tuple[int, int, int, str], list[Issue]] = {}
+    for issue in sorted(issues):
+        where = f"第{issue.row}行"
+        key = (issue.source, issue.sheet, issue.column, issue.text.replace(where, "\0", 1))
+        groups.setdefault(key, []).append(issue)
+    lines: list[tuple[Issue, str]] = []
+    for (*_, pattern), members in groups.items():
+        if len(members) == 1 or members[0].row == 0:
+            lines.extend((member, member.text) for member in members)
+            continue
+        rows = row_ranges([member.row for member in members])
+        text = pattern.replace("\0", f"第{rows}行", 1) + f"（共 {len(members)} 行）"
+        lines.append((members[0], text))
+    return [text for _, text in sorted(lines, key=lambda pair: pair[0])]
+
+
+def row_ranges(rows: Iterable[int]) -> str:
+    """Row numbers as ranges: 3-40、45、50-52."""
+    ordered = sorted(set(rows))
+    parts: list[str] = []
+    start = previous = ordered[0]
+    for row in [*ordered[1:], None]:
+        if row is not None and row == previous + 1:
+            previous = row
+            continue
+        parts.append(str(start) if start == previous else f"{start}-{previous}")
+        if row is not None:
+            start = previous = row
+    return "、".join(parts)
+
+
 def _report(
-    plan: Plan, snapshot: Snapshot, sheets: list[Sheet], *, dry_run: bool, sources: list[Source]
+    plan: Plan,
+    snapshot: Snapshot,
+    sheets: list[Sheet],
+    *,
+    dry_run: bool,
+    sources: list[Source],
+    notes: list[str],
 ) -> ImportReport:
     kinds = list(dict.fromkeys(sheet.kind for sheet in sheets))
     codes = {record.code for record in plan.created + plan.unchanged}
@@ -126,7 +198,14 @@ def _report(
         )
         for kind in kinds
     }
-    return ImportReport(dry_run=dry_run, kinds=counts, sources=tuple(sources))
+    return ImportReport(
+        dry_run=dry_run,
+        kinds=counts,
+        sources=tuple(sources),
+        changes=tuple(person_changes(plan.updated, snapshot)),
+        roles=tuple(role_changes(plan.created, plan.updated, snapshot)),
+        notes=tuple(notes),
+    )
 
 
 def _detail(report: ImportReport) -> str:

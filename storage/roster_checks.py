@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from storage.models import PersonKind, Role, TeamRole
+from storage.roster_examples import EXAMPLE_ROW, example_people
 from storage.roster_fields import ACCOUNT_COLUMN, KEY_COLUMN, TEAM_COLUMN
 from storage.roster_rows import Record
 from storage.roster_sheet import Issue
@@ -22,6 +23,13 @@ NOT_STUDENT_AFFAIRS = "工号「{code}」既不是辅导员也不是班主任"
 SELF_PEER = "不能是学生本人"
 DUPLICATE_ACCOUNT = "账号「{account}」重复，已在{where}出现"
 ACCOUNT_TAKEN = "账号「{account}」已被数据库中的「{code}」使用"
+LEADING_ZEROS = (
+    "「{code}」与{where}的「{other}」只差开头的 0（Excel 会去掉数字开头的 0）；"
+    "请把该列设为文本，按原样填写"
+)
+NO_STAFF_ZEROS = "找不到工号为「{code}」的教职工；有工号「{other}」，Excel 可能去掉了开头的 0"
+NO_STUDENT_ZEROS = "找不到学号为「{code}」的学生；有学号「{other}」，Excel 可能去掉了开头的 0"
+IN_DATABASE = "数据库中"
 
 _SEAT_ROLES = {
     TeamRole.ACADEMIC_MENTOR: (frozenset({Role.ACADEMIC_MENTOR}), NOT_ACADEMIC_MENTOR),
@@ -37,6 +45,8 @@ def check_records(
 ) -> tuple[dict[str, Record], list[Issue]]:
     """Records by code (first occurrence wins) and every cross-row problem."""
     unique, issues = _unique(records)
+    issues.extend(_examples(unique))
+    issues.extend(_zero_twins(unique, snapshot))
     issues.extend(_kind_conflicts(unique, snapshot))
     issues.extend(_references(unique, snapshot))
     issues.extend(_accounts(unique, snapshot))
@@ -55,6 +65,42 @@ def _unique(records: list[Record]) -> tuple[dict[str, Record], list[Issue]]:
     return unique, issues
 
 
+def _examples(unique: dict[str, Record]) -> Iterator[Issue]:
+    examples = example_people()
+    for code, record in unique.items():
+        name = record.fields.get("name")
+        if name is not None and examples.get((record.kind, code)) == name:
+            yield record.issue(KEY_COLUMN[record.kind], EXAMPLE_ROW.format(code=code, name=name))
+
+
+def unpadded(code: str) -> str:
+    """A numeric code without its leading zeros: 00123 and 123 are one code to Excel."""
+    return (code.lstrip("0") or "0") if code.isdigit() else code
+
+
+def _zero_twins(unique: dict[str, Record], snapshot: Snapshot) -> Iterator[Issue]:
+    """A code that differs from another only by leading zeros is the same person written twice
+    (a numeric cell lost its zeros), never a new one."""
+    stored: dict[str, str] = {}
+    for code in snapshot.people:
+        if code.isdigit():
+            stored.setdefault(unpadded(code), code)
+    seen: dict[str, Record] = {}
+    for code, record in unique.items():
+        if not code.isdigit():
+            continue
+        key = unpadded(code)
+        first = seen.setdefault(key, record)
+        if first is not record:
+            where, other = first.sheet.where(first.row), first.code
+        elif (known := stored.get(key)) is not None and known != code and known not in unique:
+            where, other = IN_DATABASE, known
+        else:
+            continue
+        reason = LEADING_ZEROS.format(code=code, where=where, other=other)
+        yield record.issue(KEY_COLUMN[record.kind], reason)
+
+
 def _kind_conflicts(unique: dict[str, Record], snapshot: Snapshot) -> Iterator[Issue]:
     for code, record in unique.items():
         known = snapshot.people.get(code)
@@ -71,7 +117,10 @@ def _references(unique: dict[str, Record], snapshot: Snapshot) -> Iterator[Issue
             if code is None:
                 continue
             reason = _seat_problem(seat, code, record, unique, snapshot)
-            if reason is not None:
+            if reason in (NO_STAFF, NO_STUDENT) and (twin := _twin(code, unique, snapshot)):
+                zeros = NO_STAFF_ZEROS if reason == NO_STAFF else NO_STUDENT_ZEROS
+                yield record.issue(TEAM_COLUMN[seat], zeros.format(code=code, other=twin))
+            elif reason is not None:
                 yield record.issue(TEAM_COLUMN[seat], reason.format(code=code))
 
 
@@ -91,6 +140,15 @@ def _seat_problem(
         return NOT_STAFF
     needed, problem = _SEAT_ROLES[TeamRole(seat)]
     return None if roles & needed else problem
+
+
+def _twin(code: str, unique: dict[str, Record], snapshot: Snapshot) -> str | None:
+    """The code, in the files or the database, that this one equals but for leading zeros."""
+    if not code.isdigit():
+        return None
+    key = unpadded(code)
+    codes = (c for c in [*unique, *snapshot.people] if c.isdigit() and unpadded(c) == key)
+    return next(codes, None)
 
 
 def _final(

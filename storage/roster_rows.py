@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from storage.models import PersonKind
-from storage.roster_fields import COLUMNS, MISSING, ROLE_NAMES, Column, Invalid, Slot
-from storage.roster_sheet import HEADER_ROW, Issue, Sheet, Ticker
-from storage.roster_source import column_name, is_blank
+from storage.roster_fields import (
+    COLUMNS,
+    MERGED_BLANK,
+    MISSING,
+    NOT_CLEARABLE,
+    ROLE_NAMES,
+    SEPARATORS,
+    Column,
+    Invalid,
+    Slot,
+    is_clear,
+)
+from storage.roster_sheet import Issue, Sheet, Ticker
 from storage.roster_xlsx import CellValue
 
-UNKNOWN_COLUMN = "未知的列名，请与模板核对（列名中不能有空格）"
-DUPLICATE_COLUMN = "列名重复"
-MISSING_COLUMN = "缺少必填列"
-UNNAMED_COLUMN = "该列有数据但没有列名"
-UNKNOWN_CATEGORY = "未知类别「{value}」"
-UNKNOWN_ROLE = "未知角色「{value}」"
+UNKNOWN_CATEGORY = "未知类别{values}；可选：{known}（多个用 {separators} 分隔）"
+UNKNOWN_ROLE = "未知角色{values}；可选：{known}（多个用 {separators} 分隔）"
 _TICK = 1000
 
 
@@ -41,45 +48,11 @@ class Record:
         return self.sheet.issue(self.row, column, reason)
 
 
-def check_header(sheet: Sheet) -> list[Issue]:
-    """Map column names to positions; unknown, repeated and missing columns are issues."""
-    known = {column.name: column for column in COLUMNS[sheet.kind]}
-    issues: list[Issue] = []
-    for index, value in enumerate(sheet.header):
-        name = column_name(value)
-        if name is None:
-            continue
-        if name in sheet.columns:
-            issues.append(_header_issue(sheet, index, name, DUPLICATE_COLUMN))
-        elif name not in known:
-            issues.append(_header_issue(sheet, index, name, UNKNOWN_COLUMN))
-        else:
-            sheet.columns[name] = index
-    for column in known.values():
-        if column.required and column.name not in sheet.columns:
-            issues.append(_header_issue(sheet, -1, column.name, MISSING_COLUMN))
-    return issues + _unnamed_data(sheet)
-
-
-def _header_issue(sheet: Sheet, index: int, name: str, reason: str) -> Issue:
-    return sheet.issue(HEADER_ROW, name, reason, index=index)
-
-
-def _unnamed_data(sheet: Sheet) -> list[Issue]:
-    """Data under a column without a name would be dropped silently: say where it starts."""
-    named = {index for index, value in enumerate(sheet.header) if column_name(value)}
-    found: dict[int, int] = {}
-    for number, values in sheet.rows:
-        for index, value in enumerate(values):
-            if index not in named and index not in found and not is_blank(value):
-                found[index] = number
-    return [sheet.cell_issue(row, index, UNNAMED_COLUMN) for index, row in found.items()]
-
-
 def build_records(
-    sheet: Sheet, categories: Mapping[str, str], ticker: Ticker
+    sheet: Sheet, categories: Mapping[str, str], ticker: Ticker, *, today: date
 ) -> tuple[list[Record], list[Issue]]:
-    """A record per row that has a key; issues for every cell that cannot be read."""
+    """A record per row that has a key; issues for every cell that cannot be read. A blank
+    cell leaves the stored value alone; （清空） clears it."""
     present = [(c, sheet.columns[c.name]) for c in COLUMNS[sheet.kind] if c.name in sheet.columns]
     records: list[Record] = []
     issues: list[Issue] = []
@@ -88,7 +61,11 @@ def build_records(
         for column, index in present:
             raw = values[index] if index < len(values) else None
             try:
-                _assign(record, column, _read(column, raw), categories)
+                value = _read(column, raw, sheet.merged.get((number, index)))
+                if value is not _SILENT:
+                    if column.check and (problem := column.check(value, today)):
+                        raise Invalid(problem)
+                    _assign(record, column, value, categories)
             except Invalid as exc:
                 issues.extend(record.issue(column.name, reason) for reason in exc.reasons)
         if record.code:
@@ -99,10 +76,18 @@ def build_records(
     return records, issues
 
 
-def _read(column: Column, raw: CellValue) -> object:
+_SILENT = object()
+"""A blank cell: the file says nothing about this field."""
+
+
+def _read(column: Column, raw: CellValue, merged: str | None) -> object:
     if raw is None or (type(raw) is str and not raw.strip()):
         if column.required:
-            raise Invalid(MISSING)
+            raise Invalid(MISSING if merged is None else MERGED_BLANK.format(range=merged))
+        return _SILENT
+    if is_clear(raw):
+        if column.required:
+            raise Invalid(NOT_CLEARABLE)
         return column.empty
     return column.parse(raw)
 
@@ -126,7 +111,10 @@ def _assign(record: Record, column: Column, value: object, categories: Mapping[s
 
 def _lookup(value: object, known: Mapping[str, str], unknown: str) -> frozenset[str]:
     assert isinstance(value, tuple)
-    missing = [unknown.format(value=name) for name in value if name not in known]
+    missing = "".join(f"「{name}」" for name in value if name not in known)
     if missing:
-        raise Invalid(*missing)
+        choices = "、".join(known)
+        raise Invalid(
+            unknown.format(values=missing, known=choices, separators=" ".join(SEPARATORS))
+        )
     return frozenset(known[name] for name in value)

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from storage.models import PersonKind
-from storage.roster_xlsx import CellValue
+
+CellValue = str | int | float | bool | datetime | date | time | timedelta | None
+"""A cell as read: a workbook's typed value (a formula error as its text, e.g. "#N/A"; a
+blank cell as "" or None) or a CSV field."""
 
 Progress = Callable[[int, int], None]
 """Called with (rows done, rows in total); total is 0 while it is still unknown."""
 
-HEADER_ROW = 1
+
+def is_blank(value: CellValue) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def is_blank_row(values: list[CellValue]) -> bool:
+    return all(is_blank(value) for value in values)
 
 
 @dataclass(frozen=True, order=True)
@@ -39,6 +49,12 @@ class Sheet:
     title: str = ""
     """The sheet's name in its workbook, as written; empty for a CSV file."""
     columns: dict[str, int] = field(default_factory=dict)
+    header_row: int = 1
+    """The header's row number in the sheet: title rows above it are skipped."""
+    notes: list[str] = field(default_factory=list)
+    """Warnings for the admin (merged cells filled, hidden rows skipped…), already worded."""
+    merged: dict[tuple[int, int], str] = field(default_factory=dict)
+    """(row number, column index) → range such as "F3:F12", for blank cells of a merged range."""
 
     def issue(self, row: int, column: str, reason: str, *, index: int | None = None) -> Issue:
         """An issue worded `第N行 列名: 原因`, prefixed with the sheet when there are several."""
@@ -90,6 +106,7 @@ class Source:
     workbook: bool
     many: bool = False
     """One of several files: sheets are labelled with the file's name."""
+    notes: tuple[str, ...] = ()
 
     @property
     def rows(self) -> int:
@@ -105,3 +122,18 @@ class Source:
 
     def _label(self, sheet: str) -> str:
         return f"{self.name} {sheet}" if self.many and self.workbook else sheet
+
+
+def row_ranges(rows: Iterable[int]) -> str:
+    """Row numbers as ranges: 3-40、45、50-52."""
+    ordered = sorted(set(rows))
+    parts: list[str] = []
+    start = previous = ordered[0]
+    for row in [*ordered[1:], None]:
+        if row is not None and row == previous + 1:
+            previous = row
+            continue
+        parts.append(str(start) if start == previous else f"{start}-{previous}")
+        if row is not None:
+            start = previous = row
+    return "、".join(parts)

@@ -11,7 +11,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font
 
 from storage.categories import load_categories
-from storage.roster_fields import COLUMNS, ROLE_NAMES, SEPARATORS, Column
+from storage.roster_examples import staff_rows, student_rows
+from storage.roster_fields import CLEAR, COLUMNS, ROLE_NAMES, SEPARATORS, Column
 from storage.roster_source import SHEET_KINDS
 
 _REQUIRED = Font(bold=True, color="C00000")
@@ -19,40 +20,13 @@ _OPTIONAL = Font(bold=True)
 _TEXT_KEYS = {"学号", "工号", "联系电话", "家长电话", "学业导师", "学工教师", "朋辈导师"}
 
 
-def _staff_rows() -> list[dict[str, object]]:
-    return [
-        {"工号": "T0001", "姓名": "李明", "角色": "学业导师", "学院": "计算机学院",
-         "联系电话": "13800000001", "企业微信账号": "LiMing"},
-        {"工号": "T0002", "姓名": "王芳", "角色": "辅导员、学院管理员", "学院": "计算机学院",
-         "联系电话": "138-0000-0002", "企业微信账号": "WangFang", "钉钉账号": "wangfang01"},
-        {"工号": "T0003", "姓名": "赵强", "角色": "班主任", "学院": "计算机学院"},
-    ]  # fmt: skip
-
-
-def _student_rows() -> list[dict[str, object]]:
-    names = [category.name for category in load_categories()]
-    team = {"学业导师": "T0001", "学工教师": "T0002", "朋辈导师": "2023000003"}
-    return [
-        {"学号": "2023000001", "姓名": "张三", "性别": "男", "学院": "计算机学院",
-         "专业": "软件工程", "班级": "软件2301", "年级": "2023", "寝室": "东区3栋201",
-         "联系电话": "13900000001", "家长姓名": "张建国", "家长电话": "13700000001",
-         "籍贯": "湖南长沙", "出生日期": date(2005, 3, 1), "类别": "、".join(names[:2]),
-         "重点关注": "是", **team, "企业微信账号": "ZhangSan", "预计毕业年份": 2027},
-        {"学号": "2023000002", "姓名": "李四", "性别": "女", "学院": "计算机学院",
-         "专业": "软件工程", "班级": "软件2301", "年级": "2023", "联系电话": "13900000002",
-         "类别": names[-1], "重点关注": "否", **team, "学工教师": "T0003",
-         "钉钉账号": "lisi2023", "预计毕业年份": 2027},
-        {"学号": "2023000003", "姓名": "王五", "性别": "男", "学院": "计算机学院",
-         "专业": "计算机科学与技术", "班级": "计科2301", "年级": "2023",
-         "出生日期": "2004/11/20", "预计毕业年份": 2027},
-    ]  # fmt: skip
-
-
 def _notes() -> list[str]:
     categories = "、".join(category.name for category in load_categories())
     return [
         "填写说明",
-        "红色列名为必填列；其余列可留空，也可以整列删除（删除的列在导入时保持数据库原值）。",
+        "红色列名为必填列；其余列可留空，也可以整列删除。",
+        "第 2 行起是示例，导入前请删除或改成真实数据：示例行会被拒绝导入。",
+        f"更新已有人员时，留空的单元格保持数据库原值；要清除原值，请填「{CLEAR}」。",
         "学号、工号、电话请按文本填写，以免 Excel 把长数字变成科学计数法。",
         "性别：男 或 女。重点关注：是 或 否，留空为否。",
         f"类别：可填多个，用 {' 或 '.join(SEPARATORS)} 分隔。可选：{categories}。",
@@ -71,7 +45,7 @@ def write_template(path: Path, *, overwrite: bool = False) -> None:
     is kept (FileExistsError) unless `overwrite`; a missing folder raises FileNotFoundError."""
     workbook = Workbook()
     workbook.remove(workbook.active)
-    examples = {"学生": _student_rows(), "教职工": _staff_rows()}
+    examples = {"学生": student_rows(), "教职工": staff_rows()}
     for title, kind in SHEET_KINDS.items():
         _fill(workbook.create_sheet(title), COLUMNS[kind], examples[title])
     notes = workbook.create_sheet("说明")

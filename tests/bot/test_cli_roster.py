@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import DATA_KEY
-from tests.fakes.roster_files import student, write_xlsx
+from tests.fakes.roster_files import staff, student, write_xlsx
 
 CAREBOT = Path(sys.executable).with_name("carebot")
 
@@ -24,34 +24,86 @@ def _carebot(*args: object, env: dict[str, str]) -> subprocess.CompletedProcess[
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_template_dry_run_import_reimport_and_bad_file(tmp_path: Path) -> None:
+def test_template_examples_are_refused_through_the_command(tmp_path: Path) -> None:
     env = _environment(tmp_path)
     assert _carebot("db", "upgrade", env=env).returncode == 0
     template = tmp_path / "名单模板.xlsx"
     assert _carebot("roster", "template", template, env=env).returncode == 0
 
     dry = _carebot("roster", "import", "--dry-run", template, env=env)
-    first = _carebot("roster", "import", template, env=env)
-    again = _carebot("roster", "import", template, env=env)
-    rows = [student("2023009", 性别="X", 学业导师="T404")]
-    bad = write_xlsx(tmp_path / "bad.xlsx", students=rows)
-    failed = _carebot("roster", "import", bad, env=env)
 
-    sheets = [
-        "已读取：学生（3 行）、教职工（3 行）",
-        "已忽略：说明（只读取名为「学生」「教职工」的工作表）",
+    assert (dry.returncode, dry.stdout) == (1, "")
+    lines = dry.stderr.splitlines()
+    assert len(lines) == 7 and all("示例行" in line for line in lines[:6])
+    assert "学生 第2行 学号: 这是导入模板中的示例行（2023000001 张三）" in lines[0]
+    assert lines[-1] == "导入失败：共 6 处错误，未写入任何数据。"
+
+
+def test_dry_run_import_confirm_roles_reimport_update_and_bad_file(tmp_path: Path) -> None:
+    env = _environment(tmp_path)
+    assert _carebot("db", "upgrade", env=env).returncode == 0
+    teachers = [staff("T1", 角色="学业导师"), staff("T2", 角色="辅导员、学院管理员")]
+    pupils = [student("2023001", 联系电话="13900000001", 学业导师="T1", 学工教师="T2")]
+    roster = write_xlsx(tmp_path / "名单.xlsx", students=pupils, staff_rows=teachers)
+
+    dry = _carebot("roster", "import", "--dry-run", roster, env=env)
+    unconfirmed = _carebot("roster", "import", roster, env=env)
+    confirmed = _carebot("roster", "import", "--confirm-roles", roster, env=env)
+    again = _carebot("roster", "import", roster, env=env)
+
+    created = ["学生：新增 1 / 更新 0 / 未变 0", "教职工：新增 2 / 更新 0 / 未变 0"]
+    roles = [
+        "角色变化：",
+        "  教师T1（T1）：新教职工，获得 学业导师",
+        "  教师T2（T2）：新教职工，获得 辅导员、学院管理员",
     ]
-    created = ["学生：新增 3 / 更新 0 / 未变 0", "教职工：新增 3 / 更新 0 / 未变 0"]
+    sheets = ["已读取：学生（1 行）、教职工（2 行）"]
     assert (dry.returncode, dry.stderr) == (0, "")
     assert dry.stdout.splitlines() == [
         *created,
+        *roles,
         "试运行：以上为将要发生的变化，未写入任何数据。",
+        "提醒：教师T2（T2）将获得可以查看全院或全校学生的角色（学院管理员），"
+        "正式导入时需要加上 --confirm-roles。",
         *sheets,
     ]
-    assert (first.returncode, first.stderr) == (0, "")
-    assert first.stdout.splitlines() == [*created, "导入完成。", *sheets]
-    assert again.returncode == 0
-    assert again.stdout.splitlines() == ["没有变化：学生 3 人，教职工 3 人均与数据库一致", *sheets]
+    assert (unconfirmed.returncode, unconfirmed.stdout) == (1, "")
+    assert unconfirmed.stderr.splitlines() == [
+        *created,
+        *roles,
+        "以上角色变化中，教师T2（T2）将获得可以查看全院或全校学生的角色（学院管理员）。"
+        "请核对无误后加上 --confirm-roles 重新导入；这次未写入任何数据。",
+    ]
+    assert (confirmed.returncode, confirmed.stderr) == (0, "")
+    assert confirmed.stdout.splitlines() == [*created, *roles, "导入完成。", *sheets]
+    assert (again.returncode, again.stdout.splitlines()[0]) == (
+        0,
+        "没有变化：学生 1 人，教职工 2 人均与数据库一致",
+    )
+
+    moved = [staff("T2", 角色="辅导员")]
+    changed = [student("2023001", 学院="机械学院", 联系电话="13900000009", 类别="孤儿")]
+    update = write_xlsx(tmp_path / "更新.xlsx", students=changed, staff_rows=moved)
+    diff = _carebot("roster", "import", "--dry-run", update, env=env)
+    bad = write_xlsx(
+        tmp_path / "bad.xlsx", students=[student("2023009", 性别="X", 学业导师="T404")]
+    )
+    failed = _carebot("roster", "import", bad, env=env)
+
+    assert (diff.returncode, diff.stderr) == (0, "")
+    assert diff.stdout.splitlines() == [
+        "学生：新增 0 / 更新 1 / 未变 0",
+        "教职工：新增 0 / 更新 1 / 未变 0",
+        "变化明细（敏感信息已隐藏）：",
+        "  学生 2023001 学生2023001：学院 计算机学院 → 机械学院；"
+        "联系电话 139****0001 → 139****0009；类别 有变化",
+        "角色变化：",
+        "  教师T2（T2）：失去 学院管理员",
+        "试运行：以上为将要发生的变化，未写入任何数据。",
+        "数据库中另有教职工 1 人不在文件中，保持不变。",
+        "已读取：学生（1 行）、教职工（1 行）",
+    ]
+    assert "孤儿" not in diff.stdout
     assert (failed.returncode, failed.stdout) == (1, "")
     assert failed.stderr.splitlines() == [
         "第2行 性别: 应为「男」或「女」，而不是「X」",

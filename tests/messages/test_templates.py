@@ -226,6 +226,41 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "roster_template_exists": {"file": "名单模板.xlsx"},
     "roster_template_no_folder": {"folder": "/data/名单"},
+    "roster_counts": {
+        "kinds": [("学生", SimpleNamespace(created=1, updated=2, unchanged=3))],
+        "changed": True,
+    },
+    "roster_outcome": {"refused": True, "count": 3, "dry_run": False},
+    "roster_absent": {"kinds": [("学生", 2), ("教职工", 1)]},
+    "roster_notes": {"notes": ["工作表「教职工」是隐藏的，已跳过"]},
+    "roster_changes": {
+        "people": [
+            SimpleNamespace(
+                kind="student",
+                code="2023001",
+                name="张三",
+                fields=[
+                    SimpleNamespace(column="学院", old="计算机学院", new=None, hidden=False),
+                    SimpleNamespace(column="类别", old=None, new=None, hidden=True),
+                ],
+            )
+        ],
+        "kinds": {"student": "学生"},
+        "more": 3,
+    },
+    "roster_roles": {
+        "changes": [
+            {
+                "name": "王芳",
+                "code": "T2",
+                "new": False,
+                "gained": ["学院管理员"],
+                "lost": ["班主任"],
+            }
+        ]
+    },
+    "roster_roles_unconfirmed": {"people": ["王芳（T2）"], "roles": ["学院管理员"]},
+    "roster_roles_confirm_needed": {"people": ["王芳（T2）"], "roles": ["学院管理员"]},
     "remind_survey": {"semester": SEMESTER, "survey": SEMESTER.survey_weeks},
     "remind_ledger": {"semester": SEMESTER, "college": "计算机学院", "days_left": 7},
     "remind_team_gaps": {

@@ -9,8 +9,11 @@ from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.categories import load_categories
 from storage.models import PersonKind
 from storage.roster import KindCounts, RosterError
+from storage.roster_fields import ROLE_NAMES
+from storage.roster_rows import UNKNOWN_CATEGORY, UNKNOWN_ROLE
 from tests.fakes.roster import make_staff, make_student
 from tests.fakes.roster_files import (
     STAFF_HEADER,
@@ -25,10 +28,21 @@ from tests.fakes.roster_files import (
     write_xlsx,
 )
 
+
+def unknown_category(values: str) -> str:
+    known = "、".join(category.name for category in load_categories())
+    return UNKNOWN_CATEGORY.format(values=values, known=known, separators="、 , ，")
+
+
+def unknown_role(values: str) -> str:
+    known = "、".join(ROLE_NAMES)
+    return UNKNOWN_ROLE.format(values=values, known=known, separators="、 , ，")
+
+
 GOOD = student("2023001", 企业微信账号="ZhangSan", 学业导师="T1")
 
 BAD_STUDENTS = {
-    "unknown category": ({"类别": "孤儿、孤独"}, "类别: 未知类别「孤独」"),
+    "unknown category": ({"类别": "孤儿、孤独"}, "类别: " + unknown_category("「孤独」")),
     "bad gender": ({"性别": "M"}, "性别: 应为「男」或「女」，而不是「M」"),
     "missing required": ({"学院": None}, "学院: 必填，不能为空"),
     "blank required": ({"班级": "  "}, "班级: 必填，不能为空"),
@@ -86,7 +100,7 @@ async def test_bad_student_row_is_reported_and_nothing_is_written(
 
 
 BAD_STAFF = {
-    "unknown role": ({"角色": "辅导员、校长"}, "角色: 未知角色「校长」"),
+    "unknown role": ({"角色": "辅导员、校长"}, "角色: " + unknown_role("「校长」")),
     "no role": ({"角色": None}, "角色: 必填，不能为空"),
     "only separators": ({"角色": "、"}, "角色: 必填，不能为空"),
     "duplicate code": ({"工号": "T1"}, "工号: 「T1」重复，已在第2行出现"),
@@ -117,12 +131,11 @@ async def test_every_error_is_listed_in_sheet_and_row_order(
 
     assert await import_errors(sessions, path) == [
         "学生 第2行 性别: 应为「男」或「女」，而不是「M」",
-        "学生 第2行 类别: 未知类别「孤独」",
-        "学生 第2行 类别: 未知类别「网瘾」",
+        "学生 第2行 类别: " + unknown_category("「孤独」「网瘾」"),
         "学生 第3行 学号: 「2023001」重复，已在学生 第2行出现",
         "学生 第4行 出生日期: 无法识别的日期「2005-13-01」，请写成 2005-03-01",
         "学生 第4行 学业导师: 找不到工号为「T9」的教职工",
-        "教职工 第2行 角色: 未知角色「校长」",
+        "教职工 第2行 角色: " + unknown_role("「校长」"),
     ]
 
 
