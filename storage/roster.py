@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from storage.roster_changes import PersonChange, RoleChange, person_changes, rol
 from storage.roster_checks import check_records
 from storage.roster_header import check_header
 from storage.roster_rows import Record, build_records
-from storage.roster_sheet import Issue, Progress, Sheet, Source, Ticker
+from storage.roster_sheet import Issue, Progress, Sheet, Source, Ticker, row_ranges
 from storage.roster_source import read_sources
 from storage.roster_state import Snapshot, load_current, load_snapshot
 from storage.roster_template import write_template
@@ -158,21 +158,6 @@ def grouped(issues: list[Issue]) -> list[str]:
         text = pattern.replace("\0", f"第{rows}行", 1) + f"（共 {len(members)} 行）"
         lines.append((members[0], text))
     return [text for _, text in sorted(lines, key=lambda pair: pair[0])]
-
-
-def row_ranges(rows: Iterable[int]) -> str:
-    """Row numbers as ranges: 3-40、45、50-52."""
-    ordered = sorted(set(rows))
-    parts: list[str] = []
-    start = previous = ordered[0]
-    for row in [*ordered[1:], None]:
-        if row is not None and row == previous + 1:
-            previous = row
-            continue
-        parts.append(str(start) if start == previous else f"{start}-{previous}")
-        if row is not None:
-            start = previous = row
-    return "、".join(parts)
 
 
 def _report(

@@ -9,8 +9,8 @@ from datetime import date, datetime, time, timedelta
 from enum import Enum
 
 from storage.models import PersonKind, Role, TeamRole
+from storage.roster_sheet import CellValue
 from storage.roster_source import STAFF_KEY, STUDENT_KEY
-from storage.roster_xlsx import CellValue
 
 MISSING = "必填，不能为空"
 MERGED_BLANK = "是合并单元格（{range}），请取消合并后在每一行填写"
@@ -33,7 +33,7 @@ SCIENTIFIC = (
 ROUNDED = "「{value}」超过 15 位，Excel 按数字保存时已丢失末尾几位；请把该列设为文本后重新填写"
 CLEAR = "（清空）"
 """Written in a cell, clears the stored value; a blank cell keeps it."""
-CLEAR_SPELLINGS = frozenset({CLEAR, "(清空)", "清空"})
+CLEAR_SPELLINGS = frozenset({CLEAR, "(清空)", "【清空】", "[清空]"})
 FORMULA_ERRORS = frozenset(
     {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!"}
     | {"#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from storage.roster_fields import COLUMNS
-from storage.roster_sheet import HEADER_ROW, Issue, Sheet
-from storage.roster_source import column_name, is_blank
+from storage.roster_names import EXTRAS, column_name
+from storage.roster_sheet import Issue, Sheet, is_blank
 
-UNKNOWN_COLUMN = "未知的列名，请与模板核对（列名中不能有空格）"
+UNKNOWN_COLUMN = "未知的列名，请按模板改名；不需要的列请删除"
 DUPLICATE_COLUMN = "列名重复"
 MISSING_COLUMN = "缺少必填列"
 UNNAMED_COLUMN = "该列有数据但没有列名"
 
 
 def check_header(sheet: Sheet) -> list[Issue]:
-    """Map column names to positions; unknown, repeated and missing columns are issues."""
+    """Map column names to positions; unknown, repeated and missing columns are issues, and
+    the harmless extras (序号, 备注, 说明) are passed over."""
     known = {column.name: column for column in COLUMNS[sheet.kind]}
+    names = (*known, *EXTRAS)
     issues: list[Issue] = []
     for index, value in enumerate(sheet.header):
-        name = column_name(value)
-        if name is None:
+        name = column_name(value, names)
+        if name is None or name in EXTRAS:
             continue
         if name in sheet.columns:
             issues.append(_header_issue(sheet, index, name, DUPLICATE_COLUMN))
@@ -33,7 +35,7 @@ def check_header(sheet: Sheet) -> list[Issue]:
 
 
 def _header_issue(sheet: Sheet, index: int, name: str, reason: str) -> Issue:
-    return sheet.issue(HEADER_ROW, name, reason, index=index)
+    return sheet.issue(sheet.header_row, name, reason, index=index)
 
 
 def _unnamed_data(sheet: Sheet) -> list[Issue]:

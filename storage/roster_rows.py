@@ -19,8 +19,7 @@ from storage.roster_fields import (
     Slot,
     is_clear,
 )
-from storage.roster_sheet import Issue, Sheet, Ticker
-from storage.roster_xlsx import CellValue
+from storage.roster_sheet import CellValue, Issue, Sheet, Ticker
 
 UNKNOWN_CATEGORY = "未知类别{values}；可选：{known}（多个用 {separators} 分隔）"
 UNKNOWN_ROLE = "未知角色{values}；可选：{known}（多个用 {separators} 分隔）"

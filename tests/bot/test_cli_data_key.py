@@ -19,6 +19,7 @@ from storage.crypto import new_key
 from storage.db import make_sessionmaker, session_scope
 from storage.keycheck import DataKeyError, KeyState, record_key
 from tests.conftest import DATA_KEY
+from tests.fakes.roster_files import staff, student, write_xlsx
 
 CAREBOT = str(Path(sys.executable).with_name("carebot"))
 OTHER_KEY = new_key()
@@ -62,9 +63,10 @@ def _one_line(result: subprocess.CompletedProcess[str]) -> str:
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A database migrated with DATA_KEY and holding an imported roster; and that roster."""
     folder = tmp_path_factory.mktemp("loaded")
-    db, roster = folder / "loaded.db", folder / "名单模板.xlsx"
+    db, roster = folder / "loaded.db", folder / "名单.xlsx"
     assert _run("db", "upgrade", db=db).returncode == 0
-    assert _run("roster", "template", roster, db=db).returncode == 0
+    teachers = [staff("T1", 角色="学业导师")]
+    write_xlsx(roster, students=[student("2023001", 学业导师="T1")], staff_rows=teachers)
     imported = _run("roster", "import", roster, db=db)
     assert imported.returncode == 0, imported.stderr
     return db, roster

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
+import xlwt  # type: ignore[import-untyped]
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from sqlalchemy import text
@@ -78,6 +79,58 @@ def write_xlsx(
     return path
 
 
+def table(header: Sequence[str], rows: Iterable[Row]) -> list[list[object]]:
+    """A sheet's rows: the header, then each row's values in the header's order."""
+    return [list(header), *([row.get(name) for name in header] for row in rows)]
+
+
+def write_workbook(
+    path: Path,
+    sheets: dict[str, list[list[object]]],
+    *,
+    edit: Callable[[Workbook], None] | None = None,
+) -> Path:
+    """An .xlsx written by openpyxl, rows from A1; `edit` merges, hides or styles before it is
+    saved (openpyxl writes a string such as "#N/A" as a formula-error cell)."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for values in rows:
+            sheet.append(values)
+    if edit is not None:
+        edit(workbook)
+    workbook.save(path)
+    return path
+
+
+def write_xls(
+    path: Path,
+    sheets: dict[str, list[list[object]]],
+    *,
+    merged: Sequence[tuple[str, int, int, int, int]] = (),
+    hidden: Sequence[str] = (),
+) -> Path:
+    """A legacy .xls (xlwt); `merged` holds (sheet, first row, last row, first column, last
+    column), all from 0, the value being the one at the range's top left."""
+    book = xlwt.Workbook(encoding="utf-8")
+    day = xlwt.easyxf(num_format_str="yyyy-mm-dd")
+    spans = {(name, top, left): (bottom, right) for name, top, bottom, left, right in merged}
+    for title, rows in sheets.items():
+        sheet = book.add_sheet(title)
+        sheet.visibility = 1 if title in hidden else 0
+        for r, values in enumerate(rows):
+            for c, value in enumerate(values):
+                style = day if isinstance(value, date) else xlwt.Style.default_style
+                if (title, r, c) in spans:
+                    bottom, right = spans[title, r, c]
+                    sheet.write_merge(r, bottom, c, right, value, style)
+                elif value is not None:
+                    sheet.write(r, c, value, style)
+    book.save(str(path))
+    return path
+
+
 def csv_text(rows: Sequence[Row], header: Sequence[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -88,10 +141,22 @@ def csv_text(rows: Sequence[Row], header: Sequence[str]) -> str:
 
 
 def write_csv(
-    path: Path, rows: Sequence[Row], *, header: Sequence[str], encoding: str = "utf-8"
+    path: Path,
+    rows: Sequence[Row],
+    *,
+    header: Sequence[str],
+    encoding: str = "utf-8",
+    delimiter: str = ",",
 ) -> Path:
-    """A CSV file; encoding "utf-8-sig" writes a BOM, "gb18030" what a Chinese Excel writes."""
-    path.write_bytes(csv_text(rows, header).encode(encoding))
+    """A CSV file; encoding "utf-8-sig" writes a BOM, "gb18030" what a Chinese Excel writes,
+    "utf-16" (with delimiter "\t") Excel's 「Unicode 文本」."""
+    text = csv_text(rows, header)
+    if delimiter != ",":
+        records = csv.reader(io.StringIO(text, newline=""))
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(records)
+        text = buffer.getvalue()
+    path.write_bytes(text.encode(encoding))
     return path
 
 
@@ -128,14 +193,10 @@ def big_roster(path: Path, *, students: int, staff_count: int) -> Path:
         for n in range(staff_count)
     ]
     sheets = {
-        "学生": _table(STUDENT_HEADER, _big_students(students, staff_count)),
-        "教职工": _table(STAFF_HEADER, staff_rows),
+        "学生": table(STUDENT_HEADER, _big_students(students, staff_count)),
+        "教职工": table(STAFF_HEADER, staff_rows),
     }
     return write_excel_like(path, sheets)
-
-
-def _table(header: Sequence[str], rows: Iterable[Row]) -> list[list[object]]:
-    return [list(header), *([row.get(name) for name in header] for row in rows)]
 
 
 def write_excel_like(path: Path, sheets: dict[str, list[list[object]]]) -> Path:

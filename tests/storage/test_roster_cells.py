@@ -6,7 +6,6 @@ from datetime import date, datetime
 
 import pytest
 
-from storage.roster import row_ranges
 from storage.roster_changes import masked
 from storage.roster_fields import (
     BAD_LANDLINE,
@@ -25,6 +24,7 @@ from storage.roster_fields import (
     phone,
     text,
 )
+from storage.roster_sheet import row_ranges
 
 NORMALISED_CODES = {
     "plain": ("2025001", "2025001"),
@@ -143,12 +143,12 @@ def test_birth_dates_after_the_import_day_are_refused() -> None:
     assert not_future(date(2026, 9, 2), today) == "「2026-09-02」晚于今天，请核对出生日期"
 
 
-@pytest.mark.parametrize("raw", ["（清空）", "(清空)", " 清空 "])
+@pytest.mark.parametrize("raw", ["（清空）", "(清空)", " （清空） ", "【清空】"])
 def test_the_clear_marker_is_recognised(raw: str) -> None:
     assert is_clear(raw)
 
 
-@pytest.mark.parametrize("raw", [None, "", "清空了", 0])
+@pytest.mark.parametrize("raw", [None, "", "清空", "清空了", 0])
 def test_other_cells_are_not_the_clear_marker(raw: object) -> None:
     assert not is_clear(raw)  # type: ignore[arg-type]
 
