@@ -2,8 +2,8 @@
 visibility, and a sheet's cells as a grid from A1 with its merged ranges.
 
 Calamine reads values only. For .xlsx and .xlsm, storage.roster_xlsx_scan adds the hidden rows
-and the formula errors; in the other formats no row is hidden and an error reads as blank, and
-.xlsb and .ods have no merged ranges.
+and the formula errors, for .xls storage.roster_xls_scan (xlrd); in .xlsb and .ods no row is
+hidden, an error reads as blank, and there are no merged ranges.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import cast
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 from storage.roster_sheet import CellValue
+from storage.roster_xls_scan import scan_xls
 from storage.roster_xlsx_scan import ScanError, SheetMarks, scan_sheets
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
@@ -70,7 +71,13 @@ class Book:
     def grids(self, names: list[str]) -> dict[str, Grid]:
         """The named sheets' cells, merged ranges and hidden rows."""
         try:
-            marks = scan_sheets(self._path, names) if self._path.suffix.lower() in _SCANNED else {}
+            suffix = self._path.suffix.lower()
+            if suffix in _SCANNED:
+                marks = scan_sheets(self._path, names)
+            elif suffix == ".xls":
+                marks = scan_xls(self._path, names)
+            else:
+                marks = {}
             return {name: self._grid(name, marks.get(name)) for name in names}
         except (CalamineError, ScanError) as exc:
             raise BookError(str(exc)) from exc

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import xlwt
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -15,7 +16,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Assignment, Person, PersonKind
-from storage.roster import KindCounts
+from storage.roster import KindCounts, RosterError
 from storage.roster_fields import FORMULA_ERROR, MERGED_BLANK
 from tests.fakes.roster_files import (
     STAFF_HEADER,
@@ -214,3 +215,40 @@ async def test_an_old_xls_file_imports_with_dates_numbers_and_merged_cells(
     assert (first.birth_date, first.phone) == (date(2005, 3, 1), "13800001111")
     letter = column("学业导师")
     assert report.notes == (filled(f"{letter}2:{letter}3"),)
+
+
+def _xls_with_hidden_rows_and_errors(path: Path) -> Path:
+    """Rows 2-5 of students; row 3 hidden; row 4 班级 holds #REF!, row 5 学业导师 #N/A (0x2A)."""
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("学生")
+    for column, name in enumerate(STUDENT_HEADER):
+        sheet.write(0, column, name)
+    errors: dict[tuple[int, int], object] = {
+        (3, STUDENT_HEADER.index("班级")): "#REF!",
+        (4, STUDENT_HEADER.index("学业导师")): 0x2A,
+    }
+    for index, code in enumerate(("2023001", "2023002", "2023003", "2023004"), start=1):
+        for column, name in enumerate(STUDENT_HEADER):
+            value = student(code).get(name)
+            if (index, column) in errors:
+                sheet.row(index).set_cell_error(column, errors[index, column])
+            elif value is not None:
+                sheet.write(index, column, value)
+    sheet.row(2).hidden = True
+    book.save(str(path))
+    return path
+
+
+async def test_an_xls_file_has_its_hidden_rows_skipped_and_its_errors_refused(
+    tmp_path: Path, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    path = _xls_with_hidden_rows_and_errors(tmp_path / "a.xls")
+
+    with pytest.raises(RosterError) as caught:
+        await import_files(sessions, path)
+
+    assert caught.value.errors == [
+        "第4行 班级: " + FORMULA_ERROR.format(value="#REF!"),
+        "第5行 学业导师: " + FORMULA_ERROR.format(value="#N/A"),
+    ]
+    assert caught.value.notes == ("第3行是隐藏行，已跳过；如需导入请先取消隐藏",)
