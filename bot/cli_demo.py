@@ -51,17 +51,19 @@ LOAD = " · 帮扶 {students} 名学生"
 
 def register(app: typer.Typer) -> None:
     """Attach the demo command to the main CLI."""
-    app.command("demo")(demo)
+    app.command(
+        "demo", help="载入演示数据：学院、学生、1+1+1 帮扶团队、个案档案和近 60 天的帮扶记录。"
+    )(demo)
 
 
 def demo(
     students: Annotated[
-        int, typer.Option(min=MIN_STUDENTS, help="Number of students; staff and logs scale.")
+        int, typer.Option(min=MIN_STUDENTS, help="学生人数；教职工和帮扶记录按比例生成")
     ] = DEFAULT_STUDENTS,
     if_empty: Annotated[
-        bool, typer.Option("--if-empty", help="Do nothing if the database already has people.")
+        bool, typer.Option("--if-empty", help="数据库里已有人员时什么都不做")
     ] = False,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = (
+    seed: Annotated[int, typer.Option(help="随机种子：种子相同，生成的数据也相同")] = (
         DEFAULT_SEED
     ),
 ) -> None:

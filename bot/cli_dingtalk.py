@@ -23,19 +23,22 @@ log = logging.getLogger(__name__)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("dingtalk-stream")(dingtalk_stream)
+    app.command("dingtalk-stream", help="以钉钉 Stream 模式接收机器人消息（不需要公网地址）。")(
+        dingtalk_stream
+    )
 
 
 def dingtalk_stream() -> None:
     """Receive DingTalk robot messages over Stream mode (no public URL needed)."""
     from bot import logs
     from bot.cli import run_on_database, settings
+    from messages.render import render
 
     config = settings()
     try:
         DingTalkConfig.from_settings(config)
-    except ValueError as exc:
-        typer.echo(f"carebot: {exc}", err=True)
+    except ValueError:
+        typer.echo(render("cli_dingtalk_not_configured"), err=True)
         raise typer.Exit(2) from None
     logs.configure(fmt=config.log_format, level=config.log_level)
     with suppress(KeyboardInterrupt):

@@ -10,15 +10,22 @@ import typer
 
 from bot.clock import SystemClock
 from bot.settings import Settings
+from messages.render import render
 
 T = TypeVar("T")
-outbox_app = typer.Typer(no_args_is_help=True, help="The outgoing message queue.")
+CLOCK_HELP = "运行定时进程：补发消息、升级风险提醒、发每日提醒。\n\n同一时间只有一个定时进程生效。"
+REMIND_HELP = (
+    "给今天有待办、今天还没收到提醒的老师发送每日提醒。\n\n"
+    "不加 --now 时，只在提醒日的提醒时间、免打扰时段之外发送（定时进程每隔几分钟做的事）；"
+    "加上 --now 立即发送（演示用）。最后显示发给了几个人。"
+)
+outbox_app = typer.Typer(no_args_is_help=True, help="发送队列：查看状态，立即发送。")
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(outbox_app, name="outbox")
-    app.command("clock")(clock)
-    app.command("remind")(remind)
+    app.command("clock", help=CLOCK_HELP)(clock)
+    app.command("remind", help=REMIND_HELP)(remind)
 
 
 def _settings() -> Settings:
@@ -45,7 +52,7 @@ def clock() -> None:
 
 def remind(
     now: Annotated[
-        bool, typer.Option("--now", help="Send at once, whatever the time or day.")
+        bool, typer.Option("--now", help="立即发送，不管现在几点、是不是提醒日")
     ] = False,
 ) -> None:
     """Send today's digests to everyone with something due who has not had one today.
@@ -54,7 +61,7 @@ def remind(
     clock does every few minutes); with --now at once (demos). Prints how many were sent."""
     config = _settings()
     sent = _run(_remind(config, on_demand=now))
-    typer.echo(f"sent today's digest to {sent} person(s)")
+    typer.echo(render("cli_remind_sent", count=sent))
 
 
 async def _remind(config: Settings, *, on_demand: bool) -> int:
@@ -65,18 +72,11 @@ async def _remind(config: Settings, *, on_demand: bool) -> int:
         return await jobs.send_digests(runtime, on_demand=on_demand)
 
 
-@outbox_app.command("status")
+@outbox_app.command("status", help="按渠道和状态统计发送队列，并列出最常见的发送错误。")
 def status() -> None:
     """Counts per channel and status, and the most common errors."""
     rows, errors = _run(_status(_settings()))
-    if not rows:
-        typer.echo("outbox is empty")
-    for channel, state, count in rows:
-        typer.echo(f"{channel:<10} {state:<9} {count:>8}")
-    if errors:
-        typer.echo("most common errors:")
-        for error, count in errors:
-            typer.echo(f"{count:>8}  {error}")
+    typer.echo(render("cli_outbox_status", rows=rows, errors=errors))
 
 
 async def _status(config: Settings) -> tuple[list[tuple[str, str, int]], list[tuple[str, int]]]:
@@ -88,9 +88,9 @@ async def _status(config: Settings) -> tuple[list[tuple[str, str, int]], list[tu
         return await outbox.status_counts(session), await outbox.common_errors(session)
 
 
-@outbox_app.command("send")
+@outbox_app.command("send", help="立即发送所有到期的消息（加 --watch 持续发送）。")
 def send(
-    watch: Annotated[bool, typer.Option(help="Keep sending as rows come due.")] = False,
+    watch: Annotated[bool, typer.Option(help="发完后继续等待，有消息到期就发送")] = False,
 ) -> None:
     """Send every message that is due now (with --watch, keep going)."""
     from bot import logs
@@ -98,7 +98,7 @@ def send(
     config = _settings()
     logs.configure(fmt=config.log_format, level=config.log_level)
     sent = _run(_send(config, watch=watch))
-    typer.echo(f"attempted {sent} message(s)")
+    typer.echo(render("cli_outbox_sent", count=sent))
 
 
 async def _send(config: Settings, *, watch: bool) -> int:

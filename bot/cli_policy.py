@@ -65,9 +65,8 @@ def check(
     try:
         policy = load_policy(file)
     except PolicyError as exc:
-        typer.echo(f"策略文件 {file or SHIPPED} 有 {len(exc.problems)} 处问题：", err=True)
-        for problem in exc.problems:
-            typer.echo(f"  {problem}", err=True)
+        findings = render("cli_policy_findings", file=file or SHIPPED, problems=exc.problems)
+        typer.echo(findings, err=True)
         raise typer.Exit(1) from None
     day = today.date() if today else datetime.now(tz).date()
     with _without_fallback_warnings():

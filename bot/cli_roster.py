@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
 @roster_app.command("import")
 def import_command(
     files: Annotated[
-        list[Path], typer.Argument(help="名单文件：.xlsx（学生、教职工两个工作表）或 .csv")
+        list[Path], typer.Argument(help="名单文件：.xlsx、.xls（「学生」「教职工」工作表）或 .csv")
     ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="只检查并报告将要发生的变化，不写入数据库。")
@@ -36,7 +36,7 @@ def import_command(
         bool,
         typer.Option(
             "--confirm-roles",
-            help="确认名单中授予学院管理员、学校管理员、心理中心等角色的变化（已用试运行核对过）。",
+            help="确认授予学院管理员、学校管理员或心理中心角色（先用 --dry-run 核对）。",
         ),
     ] = False,
 ) -> None:

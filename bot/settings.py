@@ -3,21 +3,68 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.context import HandlerConfig
 from handlers.policy import Policy, PolicyError, load_policy
-from storage.crypto import InvalidKeyError, validate_key
+from messages.render import render
+from storage.crypto import InvalidKeyError, new_key, validate_key
 from storage.safety import default_crisis_words
+
+# pydantic's error types → the branch of cli_settings_problem.j2 that explains them
+REASONS = {
+    "missing": "missing",
+    "bool_parsing": "boolean",
+    "bool_type": "boolean",
+    "int_parsing": "integer",
+    "int_from_float": "integer",
+    "float_parsing": "number",
+    "greater_than_equal": "at_least",
+    "less_than_equal": "at_most",
+}
+LIMITS = {"greater_than_equal": "ge", "less_than_equal": "le"}
+HIDDEN = frozenset({"CAREBOT_DATABASE_URL"})  # may carry a password; secrets are never shown
+
+
+@dataclass(frozen=True, slots=True)
+class SettingProblem:
+    """One invalid setting: the variable, what is wrong (a template branch) and details."""
+
+    variable: str
+    reason: str
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 class SettingsError(Exception):
-    """Settings are invalid; the message is one human-readable line."""
+    """Settings are invalid: one problem per variable, each rendered as one Chinese line.
+
+    `database_url` is the (valid) database setting, so that the CLI can tell whether data
+    already exists before it suggests a new CAREBOT_DATA_KEY; None when it is itself invalid."""
+
+    def __init__(self, problems: list[SettingProblem], *, database_url: str | None) -> None:
+        self.problems = problems
+        self.database_url = database_url
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self, *, data_exists: bool | None = None) -> list[str]:
+        """The problems in Chinese; `data_exists` decides the advice on the data key."""
+        return [
+            render("cli_settings_problem", problem=problem, data_exists=data_exists)
+            for problem in self.problems
+        ]
+
+    @property
+    def about_data_key(self) -> bool:
+        return any(problem.variable == "CAREBOT_DATA_KEY" for problem in self.problems)
 
 
 class Settings(BaseSettings):
@@ -83,7 +130,7 @@ class Settings(BaseSettings):
     @classmethod
     def _aes_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) != 43:
-            raise ValueError("must be the 43-character EncodingAESKey")
+            raise PydanticCustomError("aes_key", "must be the 43-character EncodingAESKey")
         return value
 
     @field_validator("timezone")
@@ -92,30 +139,31 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise PydanticCustomError("timezone", "unknown time zone") from exc
         return value
 
     @field_validator("data_key")
     @classmethod
     def _fernet_key(cls, value: SecretStr) -> SecretStr:
+        key = value.get_secret_value().strip()  # a space or newline picked up when pasting
         try:
-            validate_key(value.get_secret_value())
+            validate_key(key)
         except InvalidKeyError as exc:
-            raise ValueError(str(exc)) from exc
-        return value
+            raise PydanticCustomError("data_key", "not a Fernet key") from exc
+        return SecretStr(key)
 
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
         if not value.startswith(("sqlite://", "sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("use sqlite:// or postgresql+asyncpg://")
+            raise PydanticCustomError("database_url", "use sqlite:// or postgresql+asyncpg://")
         return value
 
     @field_validator("log_format")
     @classmethod
     def _log_format(cls, value: str) -> str:
         if value not in {"text", "json"}:
-            raise ValueError("must be text or json")
+            raise PydanticCustomError("log_format", "must be text or json")
         return value
 
     @property
@@ -137,10 +185,9 @@ class Settings(BaseSettings):
             try:
                 self._policy = (self.policy_file, load_policy(self.policy_file))
             except PolicyError as exc:
-                where = self.policy_file or "the shipped policy"
-                raise SettingsError(
-                    f"invalid policy file {where}: " + "; ".join(exc.problems)
-                ) from None
+                details = {"file": self.policy_file, "findings": exc.problems}
+                problem = SettingProblem("CAREBOT_POLICY_FILE", "policy", details)
+                raise SettingsError([problem], database_url=self.database_url) from None
         return self._policy[1]
 
     def handler_config(self, channels: tuple[str, ...]) -> HandlerConfig:
@@ -170,20 +217,46 @@ def simulator_exposed(settings: Settings, *, host: str) -> bool:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build settings, turning validation errors into one readable SettingsError line; the
-    policy file is validated here too, so a process refuses to start on a broken one."""
+    """Build settings, turning validation errors into a SettingsError (one problem per
+    variable); the policy file is validated here too, so a process refuses a broken one."""
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            field = "_".join(str(part) for part in error["loc"]).upper()
-            reason = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "missing":
-                reason = "is required"
-                if field == "DATA_KEY":
-                    reason += " (generate one with `carebot keys new`)"
-            problems.append(f"CAREBOT_{field} {reason}")
-        raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+        errors = exc.errors()
+        problems = [_problem(error) for error in errors]
+        raise SettingsError(problems, database_url=_database_url(overrides, errors)) from None
     settings.policy()
     return settings
+
+
+def _problem(error: ErrorDetails) -> SettingProblem:
+    variable = "CAREBOT_" + "_".join(str(part) for part in error["loc"]).upper()
+    kind = error["type"]
+    details: dict[str, Any] = {"value": None, "limit": None}
+    if kind in LIMITS:
+        details["limit"] = (error.get("ctx") or {}).get(LIMITS[kind])
+    secret = _is_secret(str(error["loc"][0])) if error["loc"] else True
+    if kind != "missing" and not secret and variable not in HIDDEN:
+        details["value"] = str(error.get("input"))
+    return SettingProblem(variable, REASONS.get(kind, kind), details)
+
+
+def _database_url(overrides: Mapping[str, object], errors: list[ErrorDetails]) -> str | None:
+    """The database setting when it is valid itself: read again with stand-ins (the default,
+    or a throwaway data key) for the settings that failed."""
+    failed = {str(error["loc"][0]) for error in errors if error["loc"]}
+    if "database_url" in failed:
+        return None
+    stand_ins = {name: Settings.model_fields[name].default for name in failed}
+    if "data_key" in failed:
+        stand_ins["data_key"] = new_key()
+    try:
+        return Settings(**{**overrides, **stand_ins}).database_url
+    except ValidationError:
+        return None
+
+
+def _is_secret(name: str) -> bool:
+    described = Settings.model_fields.get(name)
+    annotation = described.annotation if described else None
+    return annotation is SecretStr or SecretStr in get_args(annotation)

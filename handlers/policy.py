@@ -2,13 +2,12 @@
 
 `load_policy(None)` reads the shipped storage/data/policy.toml; a path (CAREBOT_POLICY_FILE)
 replaces it entirely. Every problem is collected and raised together as a PolicyError whose
-lines read `<where>: <what is wrong>`, where `<where>` names the table as the file spells it
-with [[array]] entries counted from 1: `rule[2].cadence: "times" must be a positive integer`.
+lines read `<where>：<what is wrong>` in Chinese, where `<where>` names the table as the file
+spells it with [[array]] entries counted from 1: `rule[2].cadence："times" 应是正整数…`.
 """
 
 from __future__ import annotations
 
-import tomllib
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
@@ -42,6 +41,7 @@ from handlers.policy_sections import (
     read_schedule,
     read_semester,
 )
+from handlers.policy_text import load_toml, read_text
 
 __all__ = [
     "WEEKLY_REPORT_KIND",
@@ -73,22 +73,20 @@ def load_policy(path: Path | None = None) -> Policy:
     if path is None:
         text = resources.files("storage").joinpath("data/policy.toml").read_text("utf-8")
         return parse_policy(text, source="storage/data/policy.toml")
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise PolicyError([f"{path}: file not found"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError([f"{path}: cannot read the file ({exc})"]) from None
-    return parse_policy(text, source=str(path))
-
-
-def parse_policy(text: str, *, source: str = "policy", words: Vocabulary | None = None) -> Policy:
-    """Validate TOML text into a Policy; `words` defaults to the shipped kinds and categories."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError([f"{source}: not valid TOML: {exc}"]) from None
     problems: list[str] = []
+    content = read_text(path, problems)
+    if content is None:
+        raise PolicyError(problems)
+    return parse_policy(content, source=str(path))
+
+
+def parse_policy(text: str, *, source: str = "", words: Vocabulary | None = None) -> Policy:
+    """Validate TOML text into a Policy; `words` defaults to the shipped kinds and categories;
+    `source` names the file in problems about its text ("" for "the policy file")."""
+    problems: list[str] = []
+    data = load_toml(text, source=source, problems=problems)
+    if data is None:
+        raise PolicyError(problems)
     root = Table(data, "", problems)
     root.allow(TOP_KEYS)
     policy = _read(root, words or vocabulary())
@@ -103,7 +101,7 @@ def _read(root: Table, words: Vocabulary) -> Policy:
     _check_unique_ids(rule_tables, rules)
     semester_tables = root.tables("semester")
     if not semester_tables and isinstance(root.data.get("semester", []), list):
-        root.problem("at least one [[semester]] is required (the academic calendar)")
+        root.problem("no_semester")
     semesters = [(table, read_semester(table)) for table in semester_tables]
     _check_semesters(semesters)
     return Policy(
@@ -131,7 +129,7 @@ def _check_unique_ids(tables: list[Table], rules: tuple[Rule, ...]) -> None:
     first: dict[str, str] = {}
     for table, rule in zip(tables, rules, strict=True):
         if rule.id in first:
-            table.problem(f'duplicate "id" "{rule.id}" (also {first[rule.id]})')
+            table.problem("duplicate", name="id", value=rule.id, other=first[rule.id])
         first.setdefault(rule.id, table.where)
 
 
@@ -140,18 +138,17 @@ def _check_semesters(semesters: list[tuple[Table, Semester]]) -> None:
     names: dict[str, str] = {}
     for table, semester in semesters:
         if semester.name in names:
-            table.problem(f'duplicate "name" "{semester.name}" (also {names[semester.name]})')
+            other = names[semester.name]
+            table.problem("duplicate", name="name", value=semester.name, other=other)
         names.setdefault(semester.name, table.where)
     dated = [(t, s) for t, s in semesters if dates_readable(t) and s.start < s.end]
     ordered = sorted(dated, key=lambda pair: pair[1].start)
     for (table, semester), (next_table, later) in pairwise(ordered):
         if semester.end >= later.start:
             next_table.problem(
-                f'"{later.name}" ({later.start} to {later.end}) overlaps {table.where}'
-                f' "{semester.name}" ({semester.start} to {semester.end})'
+                "semesters_overlap", later=later, earlier=semester, other=table.where
             )
         elif any(vacation.end >= later.start for vacation in semester.vacations):
             table.problem(
-                f'a vacation of "{semester.name}" runs into {next_table.where}'
-                f' "{later.name}", which starts {later.start}'
+                "vacation_runs_into", semester=semester, later=later, other=next_table.where
             )

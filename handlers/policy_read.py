@@ -1,8 +1,9 @@
 """Typed reads from a parsed TOML table that collect problems instead of stopping at the first.
 
 Every reader returns a usable value (the default, or a placeholder when the value is wrong)
-and records `<where>: "<key>" <what is wrong>`; the caller discards the result when any
-problem was recorded, and runs cross-field checks only on tables that read `clean`.
+and records one Chinese line, `<where>：<what is wrong>` (messages/templates/cli_policy_problem.j2);
+the caller discards the result when any problem was recorded, and runs cross-field checks only
+on tables that read `clean`.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from datetime import date, datetime, time
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from handlers.policy_model import DateRange, QuietHours
+from messages.render import render
 
 T = TypeVar("T", bound=str)
 
@@ -70,17 +72,18 @@ class Table:
     def clean_since(self, checkpoint: int) -> bool:
         return len(self.problems) == checkpoint
 
-    def problem(self, message: str) -> None:
-        self.problems.append(f"{self.where or 'policy file'}: {message}")
+    def problem(self, what: str, **context: Any) -> None:
+        """Record finding `what` (a branch of cli_policy_problem.j2) about this table."""
+        self.problems.append(problem_line(what, where=self.where, **context))
 
     def allow(self, keys: Collection[str]) -> None:
         for key in self.data:
             if key not in keys:
-                self.problem(f'unknown key "{key}"; expected one of: {", ".join(keys)}')
+                self.problem("unknown_key", name=key, expected=list(keys))
 
     def _get(self, key: str, required: bool) -> object:
         if key not in self.data and required:
-            self.problem(f'"{key}" is required')
+            self.problem("required", name=key)
         return self.data.get(key)
 
     def text(self, key: str, default: str | None = None) -> str:
@@ -88,7 +91,7 @@ class Table:
         if value is None:
             return default or ""
         if not isinstance(value, str) or not value.strip():
-            self.problem(f'"{key}" must be a non-empty string')
+            self.problem("text", name=key)
             return default or ""
         return value.strip()
 
@@ -98,7 +101,7 @@ class Table:
             if value == option:
                 return option
         if value is not None:
-            self.problem(f'"{key}" must be one of {_quoted(options)}, not {_show(value)}')
+            self.problem("choice", name=key, options=_quoted(options), value=_show(value))
         return default if default is not None else options[0]
 
     def positive_int(self, key: str, default: int | None = None) -> int:
@@ -106,21 +109,21 @@ class Table:
         if value is None:
             return default or 1
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.problem(f'"{key}" must be a positive integer')
+            self.problem("positive_int", name=key)
             return default or 1
         return value
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
-            self.problem(f'"{key}" must be true or false')
+            self.problem("boolean", name=key)
             return default
         return value
 
     def day(self, key: str) -> date:
         value = self._get(key, True)
         if value is not None and as_day(value) is None:
-            self.problem(f'"{key}" must be a date (YYYY-MM-DD), not {_show(value)}')
+            self.problem("day", name=key, value=_show(value))
         return as_day(value) or _PLACEHOLDER_DAY
 
     def clock(self, key: str, default: time) -> time:
@@ -129,7 +132,7 @@ class Table:
             return default
         parsed = as_clock(value)
         if parsed is None:
-            self.problem(f'"{key}" must be a time "HH:MM" (24-hour), not {_show(value)}')
+            self.problem("clock", name=key, value=_show(value))
         return parsed or default
 
     def quiet_hours(self, key: str, default: QuietHours) -> QuietHours:
@@ -139,9 +142,7 @@ class Table:
         parts = value.split("-") if isinstance(value, str) else []
         ends = [as_clock(part.strip()) for part in parts]
         if len(ends) != 2 or ends[0] is None or ends[1] is None or ends[0] == ends[1]:
-            self.problem(
-                f'"{key}" must be "HH:MM-HH:MM" with two different times, e.g. "21:30-07:30"'
-            )
+            self.problem("quiet_hours", name=key)
             return default
         return QuietHours(ends[0], ends[1])
 
@@ -150,10 +151,10 @@ class Table:
         if value is None:
             return default or ()
         if not isinstance(value, list) or not value:
-            self.problem(f'"{key}" must be a non-empty list of strings')
+            self.problem("strings", name=key)
             return default or ()
         if not all(isinstance(item, str) and item.strip() for item in value):
-            self.problem(f'"{key}" must contain only non-empty strings')
+            self.problem("strings_only", name=key)
             return default or ()
         return tuple(str(item).strip() for item in value)
 
@@ -163,22 +164,19 @@ class Table:
         days = tuple(as_day(item) for item in items)
         for item, day in zip(items, days, strict=True):
             if day is None:
-                self.problem(f'"{key}" must list dates (YYYY-MM-DD), not {_show(item)}')
+                self.problem("days", name=key, value=_show(item))
         return tuple(day for day in days if day is not None)
 
     def ranges(self, key: str) -> tuple[DateRange, ...]:
         value = self.data.get(key, [])
         if not isinstance(value, list):
-            self.problem(f'"{key}" must be a list of [start, end] date pairs')
+            self.problem("ranges", name=key)
             return ()
         found = []
         for number, item in enumerate(value, 1):
             days = as_range(item)
             if days is None:
-                self.problem(
-                    f'"{key}" entry {number} must be [start, end] dates with start on or before'
-                    f" end, not {_show(item)}"
-                )
+                self.problem("range_entry", name=key, number=number, value=_show(item))
                 continue
             found.append(days)
         return tuple(sorted(found, key=lambda r: r.start))
@@ -189,26 +187,34 @@ class Table:
             return None
         days = as_range(self.data[key])
         if days is None:
-            self.problem(f'"{key}" must be [start, end] dates with start on or before end')
+            self.problem("range", name=key)
         return days
 
     def table(self, key: str) -> Table:
         value = self.data.get(key, {})
         if not isinstance(value, dict):
-            self.problem(f'"{key}" must be a table')
+            self.problem("table", name=key)
             value = {}
         return Table(value, f"{self.where}.{key}" if self.where else key, self.problems)
 
     def tables(self, key: str) -> list[Table]:
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-            self.problem(f'"{key}" must be an array of tables ([[{key}]])')
+            self.problem("tables", name=key)
             return []
         return [Table(item, f"{key}[{n}]", self.problems) for n, item in enumerate(value, 1)]
 
 
+def problem_line(what: str, *, where: str, **context: Any) -> str:
+    """One finding in Chinese; `where` is a table (rule[2].cadence), a file, or "" for the
+    whole file; `line` and `column` when the file's text is what is wrong."""
+    context.setdefault("line", None)
+    context.setdefault("column", None)
+    return render("cli_policy_problem", what=what, where=where, **context)
+
+
 def _quoted(options: Collection[str]) -> str:
-    return ", ".join(f'"{option}"' for option in options)
+    return "、".join(f'"{option}"' for option in options)
 
 
 def _show(value: object) -> str:

@@ -59,7 +59,7 @@ def read_rule(table: Table, words: Vocabulary) -> Rule:
     table.allow(RULE_KEYS)
     rule_id = table.text("id")
     if rule_id and not _SLUG.fullmatch(rule_id):
-        table.problem(f'"id" must be a slug of letters, digits, "_" and "-", not "{rule_id}"')
+        table.problem("slug", value=rule_id)
     students, category = _students(table, words, default=None)
     responsible, remind = _seats(table, default=None)
     return Rule(
@@ -100,17 +100,13 @@ def _students(
     if raw.startswith("category:"):
         code = raw.removeprefix("category:").strip()
         if code not in words.categories:
-            known = ", ".join(words.categories)
-            table.problem(f'"students" names unknown category "{code}"; known codes: {known}')
+            table.problem("unknown_category", value=code, known=list(words.categories))
         return "category", code
     for scope in SCOPES:
         if raw == scope:
             return scope, None
     if raw:
-        table.problem(
-            '"students" must be "special", "key_attention", "graduating" or "category:<code>",'
-            f' not "{raw}"'
-        )
+        table.problem("students", value=raw)
     return "special", None
 
 
@@ -119,7 +115,7 @@ def _seats(table: Table, *, default: Responsible | None) -> tuple[Responsible, S
     if responsible == "team":
         return responsible, table.choice("remind", SEATS, "student_affairs")
     if table.data.get("remind", responsible) != responsible:
-        table.problem('"remind" may differ from "responsible" only when responsible is "team"')
+        table.problem("remind_differs")
     return responsible, responsible
 
 
@@ -129,29 +125,25 @@ def _kinds(
     kinds = table.strings("kinds", default)
     for kind in kinds:
         if kind not in known:
-            table.problem(
-                f'"kinds" has unknown visit kind "{kind}"; known kinds: {", ".join(known)}'
-            )
+            table.problem("unknown_kind", value=kind, known=list(known))
     if WEEKLY_REPORT_KIND in kinds and len(kinds) > 1:
-        table.problem(f'"kinds": "{WEEKLY_REPORT_KIND}" cannot be combined with visit kinds')
+        table.problem("weekly_combined", value=WEEKLY_REPORT_KIND)
     return kinds
 
 
 def _cadence(table: Table) -> Cadence:
     if "cadence" not in table.data:
-        table.problem(
-            '"cadence" is required, e.g. { every_days = 15 } or { times = 2, per = "month" }'
-        )
+        table.problem("cadence_required")
         return Cadence(every_days=1)
     cadence = table.table("cadence")
     cadence.allow(("every_days", "times", "per"))
     if "every_days" in cadence.data:
         if "times" in cadence.data or "per" in cadence.data:
-            cadence.problem('use either "every_days" or "times" with "per", not both')
+            cadence.problem("cadence_both")
         return Cadence(every_days=cadence.positive_int("every_days"))
     times = cadence.positive_int("times", 1)
     if "per" not in cadence.data:
-        cadence.problem('needs "every_days" (rolling) or "per" ("week", "month" or "semester")')
+        cadence.problem("cadence_per")
         return Cadence(times=times, per="week")
     return Cadence(times=times, per=cadence.choice("per", PERS))
 
@@ -199,41 +191,34 @@ def _ledger_deadline(table: Table, start: date) -> date:
             return date(start.year, int(match[1]), int(match[2]))
     except ValueError:
         pass
-    table.problem('"ledger_deadline" must be "MM-DD" (in the year the semester starts) or a date')
+    table.problem("ledger_deadline")
     return start
 
 
 def _check_semester(table: Table, semester: Semester) -> None:
     span, after = semester.span, semester.end + timedelta(days=1)
     if semester.start >= semester.end:
-        table.problem(f'"end" ({semester.end}) must be after "start" ({semester.start})')
+        table.problem("end_before_start", semester=semester)
         return
-    inside = f"within the semester ({semester.start} to {semester.end})"
     for number, exam in enumerate(semester.exam_weeks, 1):
         if exam.start not in span or exam.end not in span:
-            table.problem(f'"exam_weeks" entry {number} ({_range(exam)}) must lie {inside}')
+            table.problem("outside", name="exam_weeks", number=number, days=exam, semester=semester)
     for number, vacation in enumerate(semester.vacations, 1):
         if not semester.start <= vacation.start <= after:
-            table.problem(
-                f'"vacations" entry {number} ({_range(vacation)}) must start {inside}'
-                f" or on the day after it ends ({after})"
-            )
+            table.problem("vacation_start", number=number, days=vacation, after=after)
         if any(vacation.overlaps(exam) for exam in semester.exam_weeks):
-            table.problem(f'"vacations" entry {number} ({_range(vacation)}) overlaps an exam week')
+            table.problem("vacation_exam", number=number, days=vacation)
     for first, second in pairwise(semester.vacations):
         if first.overlaps(second):
-            table.problem(f'"vacations" {_range(first)} and {_range(second)} overlap')
-    if semester.survey_weeks.start not in span or semester.survey_weeks.end not in span:
-        table.problem(f'"survey_weeks" ({_range(semester.survey_weeks)}) must lie {inside}')
+            table.problem("vacations_overlap", first=first, second=second)
+    survey = semester.survey_weeks
+    if survey.start not in span or survey.end not in span:
+        table.problem("outside", name="survey_weeks", number=None, days=survey, semester=semester)
 
 
 def _check_deadline(table: Table, semester: Semester) -> None:
-    inside = f"within the semester ({semester.start} to {semester.end})"
     if semester.ledger_deadline not in semester.span:
-        table.problem(
-            f'"ledger_deadline" ({semester.ledger_deadline}) must fall {inside};'
-            " set it in this [[semester]]"
-        )
+        table.problem("deadline_outside", semester=semester)
 
 
 def read_schedule(table: Table) -> Schedule:
@@ -245,11 +230,7 @@ def read_schedule(table: Table) -> Schedule:
         working_days_only=table.boolean("working_days_only", base.working_days_only),
     )
     if table.clean and schedule.digest_time in schedule.quiet_hours:
-        quiet = schedule.quiet_hours
-        table.problem(
-            f'"digest_time" {schedule.digest_time:%H:%M} falls in "quiet_hours"'
-            f" {quiet.start:%H:%M}-{quiet.end:%H:%M}"
-        )
+        table.problem("digest_quiet", digest=schedule.digest_time, quiet=schedule.quiet_hours)
     return schedule
 
 
@@ -262,10 +243,7 @@ def read_escalation(table: Table) -> Escalation:
         nudge = getattr(escalation, f"{prefix}nudge_after_days")
         summary = getattr(escalation, f"{prefix}admin_summary_after_days")
         if summary < nudge:
-            table.problem(
-                f'"{prefix}admin_summary_after_days" ({summary}) must not be less than'
-                f' "{prefix}nudge_after_days" ({nudge})'
-            )
+            table.problem("ladder", prefix=prefix, summary=summary, nudge=nudge)
     return escalation
 
 
@@ -274,19 +252,15 @@ def read_calendar(table: Table) -> CalendarOverrides:
     holidays = frozenset(table.days("extra_holidays"))
     workdays = frozenset(table.days("extra_workdays"))
     for day in sorted(holidays & workdays):
-        table.problem(f'{day} is in both "extra_holidays" and "extra_workdays"')
+        table.problem("holiday_and_workday", value=day)
     names = table.table("holiday_names")
     named: list[tuple[date, str]] = []
     for key, value in names.data.items():
         named_day = as_day(key)
         if named_day is None or named_day not in holidays:
-            names.problem(f'"{key}" must be a date listed in "extra_holidays"')
+            names.problem("holiday_name_date", name=key)
         elif not isinstance(value, str) or not value.strip():
-            names.problem(f'"{key}" must name the holiday, e.g. "春节"')
+            names.problem("holiday_name_text", name=key)
         else:
             named.append((named_day, value.strip()))
     return CalendarOverrides(holidays, workdays, tuple(sorted(named)))
-
-
-def _range(days: DateRange) -> str:
-    return f"{days.start} to {days.end}"

@@ -50,6 +50,17 @@ def upgrade(url: str, revision: str = "head") -> None:
         if isinstance(exc.__cause__, RevisionError):  # a relative step past either end
             raise _unknown(revision) from exc
         raise
+    except AssertionError as exc:
+        # Alembic 1.x asserts instead of raising RevisionError when a relative step (head-9)
+        # goes below the first migration; it does so before running any migration.
+        if _RELATIVE.search(revision):
+            raise _unknown(revision) from exc
+        raise
+
+
+def head() -> str | None:
+    """The newest migration's revision."""
+    return _scripts().get_current_head()
 
 
 def _scripts() -> ScriptDirectory:

@@ -93,9 +93,9 @@ def test_invalid_file_lists_every_problem_and_exits_1(tmp_path: Path) -> None:
     assert isinstance(result.exception, SystemExit)
     assert result.stdout == ""
     assert f"策略文件 {path} 有 3 处问题：" in result.stderr
-    assert '  rule[1].cadence: "times" must be a positive integer' in result.stderr
-    assert 'rule[1]: "students" names unknown category "alien"' in result.stderr
-    assert 'schedule: "quiet_hours" must be "HH:MM-HH:MM"' in result.stderr
+    assert '  rule[1].cadence："times" 应是正整数' in result.stderr
+    assert '  rule[1]："students" 里的类别代码 "alien" 不存在' in result.stderr
+    assert '  schedule："quiet_hours" 应写成两个不同的时间 "HH:MM-HH:MM"' in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -125,5 +125,5 @@ def test_missing_file_and_unknown_zone(tmp_path: Path) -> None:
     missing = run("--file", str(tmp_path / "absent.toml"))
     zone = run("--timezone", "Mars/Olympus")
 
-    assert missing.exit_code == 1 and "file not found" in missing.stderr
+    assert missing.exit_code == 1 and "absent.toml：找不到这个文件" in missing.stderr
     assert zone.exit_code == 2 and "未知时区：Mars/Olympus" in zone.stderr

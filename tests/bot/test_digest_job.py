@@ -260,8 +260,8 @@ async def test_carebot_remind_now_sends_todays_digests(
     second = await asyncio.to_thread(runner.invoke, app, ["remind", "--now"], env=env)
 
     assert first.exit_code == 0, first.output
-    assert "sent today's digest to 2 person(s)" in first.output
-    assert "sent today's digest to 0 person(s)" in second.output
+    assert "今日提醒已发给 2 人。" in first.output
+    assert "今日提醒已发给 0 人。" in second.output
     await session.rollback()
     assert len((await session.exec(select(ReminderLog))).all()) == 2
 
@@ -309,7 +309,7 @@ async def test_semester_tasks_over_the_opening_weeks(
     assert "还有 7 天" in texts[(college.admin.id, "ledger:2026-10-08")]
 
 
-def test_a_broken_policy_file_ends_the_command_with_one_line(tmp_path: Path) -> None:
+def test_a_broken_policy_file_ends_the_command_naming_each_problem(tmp_path: Path) -> None:
     broken = tmp_path / "policy.toml"
     broken.write_text('[schedule]\ndigest_time = "25:00"\n', "utf-8")
     env = {
@@ -320,6 +320,10 @@ def test_a_broken_policy_file_ends_the_command_with_one_line(tmp_path: Path) -> 
     result = CliRunner().invoke(_ops_cli(), ["remind"], env=env)
 
     assert result.exit_code == 2
-    [line] = result.output.strip().splitlines()
-    assert line.startswith(f"carebot: invalid policy file {broken}: ")
-    assert 'schedule: "digest_time" must be a time' in line
+    head, *findings = result.output.strip().splitlines()
+    assert head.startswith(f"carebot：CAREBOT_POLICY_FILE 指向的策略文件 {broken} 有 2 处问题")
+    assert findings == [
+        "  策略文件：至少要有一个 [[semester]]（学期日历）。",
+        '  schedule："digest_time" 应是 24 小时制的时间 "HH:MM"（例如 "08:30"），不能是 "25:00"。',
+    ]
+    assert "Traceback" not in result.output

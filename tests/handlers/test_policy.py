@@ -129,21 +129,23 @@ def test_unknown_visit_kind_is_named() -> None:
 
     assert len(found) == 1
     assert found[0].startswith(
-        'rule[1]: "kinds" has unknown visit kind "谈心"; known kinds: 谈心谈话'
+        'rule[1]："kinds" 里的帮扶方式 "谈心" 不存在；可用的方式：谈心谈话、'
     )
 
 
 def test_weekly_report_kind_stands_alone() -> None:
     found = problems(BASE.replace('kinds = ["谈心谈话"]', 'kinds = ["周报", "谈心谈话"]'))
 
-    assert found == ['rule[1]: "kinds": "周报" cannot be combined with visit kinds']
+    assert found == ['rule[1]："kinds" 里的 "周报" 不能和其他帮扶方式写在一起。']
 
 
 def test_unknown_category_is_named() -> None:
     found = problems(BASE.replace('students = "special"', 'students = "category:alien"'))
 
     assert len(found) == 1
-    assert found[0].startswith('rule[1]: "students" names unknown category "alien"; known codes:')
+    assert found[0].startswith(
+        'rule[1]："students" 里的类别代码 "alien" 不存在；可用的代码：orphan'
+    )
 
 
 def test_known_category_scope() -> None:
@@ -155,17 +157,17 @@ def test_known_category_scope() -> None:
 @pytest.mark.parametrize(
     ("cadence", "message"),
     [
-        ('{ times = 0, per = "week" }', 'rule[2].cadence: "times" must be a positive integer'),
+        ('{ times = 0, per = "week" }', 'rule[2].cadence："times" 应是正整数'),
         (
             '{ times = 2, per = "fortnight" }',
-            'rule[2].cadence: "per" must be one of "week", "month", "semester", not "fortnight"',
+            'rule[2].cadence："per" 只能是 "week"、"month"、"semester" 之一，不能是 "fortnight"。',
         ),
-        ("{ times = 2 }", 'rule[2].cadence: needs "every_days" (rolling) or "per"'),
+        ("{ times = 2 }", 'rule[2].cadence：需要 "every_days"（滚动天数）或 "per"'),
         (
             '{ every_days = 15, per = "month" }',
-            'rule[2].cadence: use either "every_days" or "times" with "per", not both',
+            'rule[2].cadence："every_days" 和 "times"/"per" 只能二选一。',
         ),
-        ("{ every_days = 1.5 }", 'rule[2].cadence: "every_days" must be a positive integer'),
+        ("{ every_days = 1.5 }", 'rule[2].cadence："every_days" 应是正整数'),
     ],
 )
 def test_bad_cadence(cadence: str, message: str) -> None:
@@ -184,8 +186,8 @@ def test_missing_cadence_and_duplicate_id() -> None:
     found = problems(BASE + rule)
 
     assert found == [
-        'rule[2]: "cadence" is required, e.g. { every_days = 15 } or { times = 2, per = "month" }',
-        'rule[2]: duplicate "id" "talk" (also rule[1])',
+        'rule[2]：缺少 "cadence"，例如 { every_days = 15 } 或 { times = 2, per = "month" }。',
+        'rule[2]："id" 的值 "talk" 重复了（rule[1] 也用了它）。',
     ]
 
 
@@ -194,15 +196,13 @@ def test_remind_must_match_a_single_responsible_seat() -> None:
 
     found = problems(BASE + rule + 'remind = "peer_mentor"\n')
 
-    assert found == [
-        'rule[2]: "remind" may differ from "responsible" only when responsible is "team"'
-    ]
+    assert found == ['rule[2]：只有 "responsible" 为 "team" 时，"remind" 才能和它不同。']
 
 
 def test_typos_in_keys_are_reported() -> None:
     found = problems(BASE + RULE + "vacations = false\n")
 
-    assert found[0].startswith('rule[2]: unknown key "vacations"; expected one of: id, title')
+    assert found[0].startswith('rule[2]：未知的键 "vacations"，可用的键：id, title')
 
 
 def test_overlapping_semesters() -> None:
@@ -211,8 +211,8 @@ def test_overlapping_semesters() -> None:
     found = problems(BASE + overlap)
 
     assert found == [
-        'semester[2]: "2026-2027学年第二学期" (2027-01-10 to 2027-07-11) overlaps semester[1]'
-        ' "2026-2027学年第一学期" (2026-09-07 to 2027-01-17)'
+        'semester[2]："2026-2027学年第二学期"（2027-01-10 至 2027-07-11）和 semester[1]'
+        ' "2026-2027学年第一学期"（2026-09-07 至 2027-01-17）重叠了。'
     ]
 
 
@@ -220,8 +220,8 @@ def test_a_vacation_may_not_run_into_the_next_semester() -> None:
     found = problems(BASE.replace("2027-02-28", "2027-03-05") + SPRING)
 
     assert found == [
-        'semester[1]: a vacation of "2026-2027学年第一学期" runs into semester[2]'
-        ' "2026-2027学年第二学期", which starts 2027-03-01'
+        'semester[1]："2026-2027学年第一学期" 的假期延伸到了 semester[2]'
+        ' "2026-2027学年第二学期" 里（它 2027-03-01 开始）。'
     ]
 
 
@@ -230,11 +230,11 @@ def test_semester_dates_in_order_and_exams_inside() -> None:
     outside = BASE.replace("[[2027-01-04, 2027-01-15]]", "[[2026-09-01, 2026-09-10]]")
 
     assert problems(BASE + swapped) == [
-        'semester[2]: "end" (2027-02-01) must be after "start" (2027-03-01)'
+        'semester[2]："end"（2027-02-01）应晚于 "start"（2027-03-01）。'
     ]
     assert problems(outside) == [
-        'semester[1]: "exam_weeks" entry 1 (2026-09-01 to 2026-09-10) must lie within the'
-        " semester (2026-09-07 to 2027-01-17)"
+        'semester[1]："exam_weeks" 第 1 项（2026-09-01 至 2026-09-10）应在学期之内'
+        "（2026-09-07 至 2027-01-17）。"
     ]
 
 
@@ -246,9 +246,9 @@ def test_bad_date_range_and_missing_dates() -> None:
     )
 
     assert found == [
-        'semester[1]: "start" is required',
-        'semester[1]: "exam_weeks" entry 1 must be [start, end] dates with start on or before end,'
-        " not [2027-01-15, 2027-01-04]",
+        'semester[1]：缺少 "start"，这一项必须填写。',
+        'semester[1]："exam_weeks" 第 1 项应是 [开始, 结束] 两个日期且开始不晚于结束，'
+        "不能是 [2027-01-15, 2027-01-04]。",
     ]
 
 
@@ -258,15 +258,15 @@ def test_ledger_deadline_month_day_and_range() -> None:
 
     assert policy.semesters[0].ledger_deadline == date(2026, 11, 1)
     assert found == [
-        'semester[1]: "ledger_deadline" (2026-03-19) must fall within the semester'
-        " (2026-09-07 to 2027-01-17); set it in this [[semester]]"
+        'semester[1]："ledger_deadline"（2026-03-19）应在学期之内（2026-09-07 至 2027-01-17），'
+        "请在这个 [[semester]] 里设置。"
     ]
 
 
 def test_at_least_one_semester() -> None:
     found = problems(BASE.split("[[semester]]")[0])
 
-    assert found == ["policy file: at least one [[semester]] is required (the academic calendar)"]
+    assert found == ["策略文件：至少要有一个 [[semester]]（学期日历）。"]
 
 
 @pytest.mark.parametrize(
@@ -274,18 +274,21 @@ def test_at_least_one_semester() -> None:
     [
         (
             'digest_time = "25:00"',
-            'schedule: "digest_time" must be a time "HH:MM" (24-hour), not "25:00"',
+            'schedule："digest_time" 应是 24 小时制的时间 "HH:MM"（例如 "08:30"），'
+            '不能是 "25:00"。',
         ),
         (
             'quiet_hours = "21:30"',
-            'schedule: "quiet_hours" must be "HH:MM-HH:MM" with two different times,'
-            ' e.g. "21:30-07:30"',
+            'schedule："quiet_hours" 应写成两个不同的时间 "HH:MM-HH:MM"，例如 "21:30-07:30"。',
         ),
         (
             'digest_time = "22:00"',
-            'schedule: "digest_time" 22:00 falls in "quiet_hours" 21:30-07:30',
+            'schedule："digest_time" 22:00 落在 "quiet_hours" 21:30-07:30 里，提醒发不出去。',
         ),
-        ('working_days_only = "yes"', 'schedule: "working_days_only" must be true or false'),
+        (
+            'working_days_only = "yes"',
+            'schedule："working_days_only" 只能是 true 或 false（不加引号）。',
+        ),
     ],
 )
 def test_bad_schedule(schedule: str, message: str) -> None:
@@ -297,10 +300,10 @@ def test_escalation_ladder_must_climb() -> None:
     ladder = problems(BASE + "[escalation]\nnudge_after_days = 9\n")
 
     assert found == [
-        'escalation: "key_attention_admin_summary_after_days" must be a positive integer'
+        'escalation："key_attention_admin_summary_after_days" 应是正整数（1、2、3……，不加引号）。'
     ]
     assert ladder == [
-        'escalation: "admin_summary_after_days" (7) must not be less than "nudge_after_days" (9)'
+        'escalation："admin_summary_after_days"（7）不能小于 "nudge_after_days"（9）。'
     ]
 
 
@@ -317,9 +320,9 @@ def test_calendar_overrides() -> None:
     assert good.calendar.extra_workdays == frozenset({date(2027, 6, 12)})
     assert good.calendar.holiday_names == ((date(2027, 6, 9), "端午节"),)
     assert found == [
-        'calendar: "extra_holidays" must list dates (YYYY-MM-DD), not "soon"',
-        'calendar: 2027-06-09 is in both "extra_holidays" and "extra_workdays"',
-        'calendar.holiday_names: "2027-06-10" must be a date listed in "extra_holidays"',
+        'calendar："extra_holidays" 里应列出 YYYY-MM-DD 格式的日期，不能有 "soon"。',
+        'calendar：2027-06-09 同时写在了 "extra_holidays" 和 "extra_workdays" 里。',
+        'calendar.holiday_names："2027-06-10" 应是 "extra_holidays" 里列出的日期。',
     ]
 
 
@@ -333,7 +336,7 @@ def test_every_problem_is_reported_at_once() -> None:
     found = problems(text)
 
     assert len(found) == 3
-    assert found[0].startswith('policy file: unknown key "safety"')
+    assert found[0].startswith('策略文件：未知的键 "safety"')
 
 
 def test_unreadable_files(tmp_path: Path) -> None:
@@ -345,5 +348,9 @@ def test_unreadable_files(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as invalid:
         load_policy(broken)
 
-    assert missing.value.problems == [f"{tmp_path / 'absent.toml'}: file not found"]
-    assert invalid.value.problems[0].startswith(f"{broken}: not valid TOML:")
+    assert missing.value.problems == [
+        f"{tmp_path / 'absent.toml'}：找不到这个文件，请检查路径和文件名。"
+    ]
+    assert invalid.value.problems == [
+        f"{broken} 第 1 行第 7 列：方括号 [ ] 或花括号 {{ }} 没有闭合，请补上。"
+    ]
