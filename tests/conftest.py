@@ -105,3 +105,21 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
         yield client
+
+
+DATABASE_FIXTURES = frozenset({"engine", "database_url", "fresh_url"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With CAREBOT_TEST_DATABASE_ONLY set (CI's PostgreSQL leg, after the whole suite ran on
+    SQLite), keep only the tests that use the configured database; the others (pure rules,
+    CLI runs on their own SQLite file) would repeat the SQLite leg exactly."""
+    if not (PG_URL and os.environ.get("CAREBOT_TEST_DATABASE_ONLY")):
+        return
+    kept, dropped = [], []
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        (kept if DATABASE_FIXTURES & set(names) else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
