@@ -30,6 +30,9 @@ run: $(STAMP) var/data.key
 chromium:
 	@bash .ci/chromium
 
+# The suite spreads over the cores; PYTEST_ARGS="-n 0 tests/x.py" runs one file in-process.
+PYTEST_ARGS ?= -n auto
+
 test: $(STAMP) chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -11,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -105,6 +108,29 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
         yield client
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (test_gw0, test_gw1 …),
+    created empty here, so that workers never drop each other's tables."""
+    global PG_URL
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not (PG_URL and worker):
+        return
+    url = make_url(PG_URL)
+    name = f"{url.database}_{worker}"
+    asyncio.run(_recreate_database(PG_URL, name))
+    PG_URL = url.set(database=name).render_as_string(hide_password=False)
+    os.environ["CAREBOT_TEST_DATABASE_URL"] = PG_URL
+
+
+async def _recreate_database(url: str, name: str) -> None:
+    engine = make_engine(url, data_key=DATA_KEY)
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await autocommit.execute(text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
 
 
 DATABASE_FIXTURES = frozenset({"engine", "database_url", "fresh_url"})
