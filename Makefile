@@ -40,6 +40,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -49,7 +50,7 @@ bench: $(STAMP)
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 # Mutation testing of the safety-critical modules (issue 9); slow, so never part of test or CI.
-# MUTATE_ARGS="handlers/access.py --survivors" runs one module; MUTATE_JOBS=2 uses two cores.
+# MUTATE_ARGS="handlers/access/rules.py --survivors" runs one module; MUTATE_JOBS=2 uses two cores.
 mutate: $(STAMP)
 	$(BIN)/python .ci/mutate.py $(MUTATE_ARGS)
 

@@ -13,7 +13,7 @@ second pass does for them what mutmut cannot: one column at a time, `EncryptedTe
 plain `Text` in the copy under mutants/, and the encryption tests must fail.
 
     python .ci/mutate.py                 # everything: 1½–2 h on one core, MUTATE_JOBS=2 halves it
-    python .ci/mutate.py handlers/access.py --survivors
+    python .ci/mutate.py handlers/access/rules.py --survivors
     python .ci/mutate.py --report        # scores of the last run, nothing re-run
 """
 
@@ -35,7 +35,7 @@ from mutmut.stats import status_by_exit_code
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants"
 BIN = Path(sys.executable).parent
-MODELS = "storage/models.py"
+MODELS = "storage/models/__init__.py"
 COLUMN_TESTS = ("tests/storage/test_crypto.py",)
 KILLED = {"killed", "timeout", "caught by type check"}
 
@@ -67,19 +67,19 @@ _CALLBACK = (
 # formatting) and WeComCallback.answer_*/_outcome/_let_go/_keep/_sealed/drain, _follow,
 # _finished, empty (response timing and sending), covered by the window and sender tests.
 MODULES = (
-    Module("access", "handlers/access.py"),
-    Module("forms/answers", "handlers/answers.py"),
-    Module("forms/answers", "handlers/forms.py"),
+    Module("access", "handlers/access/rules.py"),
+    Module("forms/answers", "handlers/conversation/answers.py"),
+    Module("forms/answers", "handlers/conversation/forms.py"),
     Module("encrypted columns", "storage/crypto.py"),
-    Module("channels", "bot/channels/wecom_envelope.py", _ENVELOPE),
-    Module("channels", "bot/channels/wecom_callback.py", _CALLBACK),
-    Module("channels", "bot/channels/dingtalk_inbound.py"),
-    Module("outbox", "bot/outbox.py"),
-    Module("outbox", "storage/outbox.py"),
-    Module("safety/alerts", "handlers/safety.py"),
-    Module("safety/alerts", "handlers/alerts.py"),
-    Module("safety/alerts", "handlers/alert_cards.py"),
-    Module("safety/alerts", "storage/alerts.py"),
+    Module("channels", "bot/channels/wecom/envelope.py", _ENVELOPE),
+    Module("channels", "bot/channels/wecom/callback.py", _CALLBACK),
+    Module("channels", "bot/channels/dingtalk/inbound.py"),
+    Module("outbox", "bot/outbox/sender.py"),
+    Module("outbox", "storage/messaging/outbox.py"),
+    Module("safety/alerts", "handlers/safety/screening.py"),
+    Module("safety/alerts", "handlers/safety/alerts.py"),
+    Module("safety/alerts", "handlers/safety/alert_cards.py"),
+    Module("safety/alerts", "storage/safety/alerts.py"),
 )  # fmt: skip
 
 

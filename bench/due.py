@@ -1,4 +1,4 @@
-"""Benchmark the set-wise due/overdue evaluation (storage.due) on SQLite and PostgreSQL.
+"""Benchmark the set-wise due/overdue evaluation (storage.due.evaluate) on SQLite and PostgreSQL.
 
 For each size N: N special students with full 1+1+1 teams (N/8 staff, peer mentors from N/4
 ordinary students), 20 visit logs each over the last 120 days, weekly reports for the
@@ -37,10 +37,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
-from storage.categories import sync_categories
 from storage.crypto import new_key
 from storage.db import make_engine, make_sessionmaker, session_scope
-from storage.due import WEEKLY_REPORT, RuleQuery, Scope, due_items
+from storage.due.evaluate import WEEKLY_REPORT, RuleQuery, Scope, due_items
 from storage.models import (
     Assignment,
     Person,
@@ -48,6 +47,7 @@ from storage.models import (
     VisitLog,
     WeeklyReport,
 )
+from storage.people.categories import sync_categories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2027, 1, 25, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
@@ -91,7 +91,7 @@ KINDS = {
     "peer_mentor": {"谈心谈话": 50, "学习陪伴": 35, "其他": 15},
     "other": {"谈心谈话": 50, "心理疏导": 50},
 }
-# The index the evaluation needs beyond the models' own (see storage/due.py).
+# The index the evaluation needs beyond the models' own (see storage/due/evaluate.py).
 INDEXES = (
     "CREATE INDEX IF NOT EXISTS ix_visit_log_kind_student"
     " ON visit_log (kind, student_id, occurred_at, author_id)",
@@ -338,7 +338,7 @@ def _describe(case: Scenario) -> str:
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Time storage.due on generated rosters.")
+    parser = argparse.ArgumentParser(description="Time storage.due.evaluate on generated rosters.")
     parser.add_argument("--sizes", default="10000,50000,100000")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--pg-url", default=DEFAULT_PG, help=f"server; uses db {SCRATCH_DB}")

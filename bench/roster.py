@@ -4,8 +4,8 @@ The workbook is tests/fakes/roster_files.big_roster (50,000 students and 300 sta
 written as Excel writes one: shared strings, numbers, date cells); writing it is not timed.
 Timed, best of --repeat: `calamine_s` — python-calamine reading the two sheets' cells;
 `scan_s` — the byte scan of the .xlsx for hidden rows and formula errors; `read_s` — all of
-storage.roster_source.read_sources (calamine, scan, header and data rows found). Then once:
-`import_s` — storage.roster.import_roster of the file into a fresh SQLite database, and
+storage.roster.source.read_sources (calamine, scan, header and data rows found). Then once:
+`import_s` — storage.roster.importer.import_roster of the file into a fresh SQLite database, and
 `reimport_s` — the same file again (nothing changes). Prints one JSON object.
 
 Usage: python bench/roster.py [--students 50000] [--staff 300] [--repeat 3]
@@ -42,9 +42,9 @@ def best(repeat: int, run: Callable[[], object]) -> float:
 def reading(path: Path, repeat: int) -> dict[str, float]:
     from python_calamine import CalamineWorkbook
 
-    from storage.roster_sheet import Ticker
-    from storage.roster_source import read_sources
-    from storage.roster_xlsx_scan import scan_sheets
+    from storage.roster.sheet import Ticker
+    from storage.roster.source import read_sources
+    from storage.roster.xlsx_scan import scan_sheets
 
     def calamine() -> None:
         with CalamineWorkbook.from_path(path) as book:
@@ -62,9 +62,9 @@ async def importing(path: Path, workdir: Path) -> dict[str, float]:
     from sqlmodel import SQLModel
 
     import storage.models  # noqa: F401  (registers tables)
-    from storage.categories import sync_categories
     from storage.db import make_engine, make_sessionmaker, session_scope
-    from storage.roster import import_roster
+    from storage.people.categories import sync_categories
+    from storage.roster.importer import import_roster
     from tests.fakes.roster_files import IMPORTED_AT
 
     engine = make_engine(f"sqlite:///{workdir / 'bench.db'}", data_key=DATA_KEY)

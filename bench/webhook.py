@@ -122,8 +122,8 @@ def server_env(database_url: str) -> dict[str, str]:
 async def prepare_database(database_url: str) -> None:
     sys.path.insert(0, str(ROOT))
     from storage import migrate
-    from storage.categories import sync_categories
     from storage.db import make_engine, make_sessionmaker, session_scope
+    from storage.people.categories import sync_categories
     from tests.fakes.roster import make_staff, make_student
 
     await asyncio.to_thread(migrate.upgrade, database_url)

@@ -14,15 +14,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from bot.channels import dingtalk, simulator, wecom
+from bot.channels.dingtalk import channel as dingtalk
+from bot.channels.simulator import channel as simulator
+from bot.channels.wecom import channel as wecom
 from bot.clock import Clock, SystemClock
-from bot.dispatch import Dispatcher
+from bot.inbound.dispatch import Dispatcher
 from bot.logs import RequestIdMiddleware
 from bot.runtime import open_runtime
-from bot.scheduler import jobs_in_process
+from bot.schedule.scheduler import jobs_in_process
 from bot.settings import Settings, is_loopback
 from storage.db import is_sqlite, session_scope
-from storage.health import channel_problems
+from storage.messaging.health import channel_problems
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,7 @@ def create_app(
 async def _finish_background(app: FastAPI, *, seconds: float) -> None:
     """Let dispatches that outlived their HTTP response commit before the runtime closes, for
     at most `seconds`: whatever is still running then was stored before its 200 (see
-    bot.pending) and is handled after the restart."""
+    bot.inbound.pending) and is handled after the restart."""
     waits = [app.state.safekeeping.drain()]
     callback = getattr(app.state, "wecom", None)
     if callback is not None:

@@ -11,10 +11,12 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.channels import dingtalk, simulator, wecom
 from bot.channels.base import Sender
+from bot.channels.dingtalk import channel as dingtalk
+from bot.channels.simulator import channel as simulator
+from bot.channels.wecom import channel as wecom
 from bot.clock import Clock
-from bot.outbox import OutboxSender
+from bot.outbox.sender import OutboxSender
 from bot.settings import Settings
 from storage.db import make_engine, make_sessionmaker
 from storage.keycheck import require_key

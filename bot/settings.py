@@ -15,10 +15,10 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.context import HandlerConfig
-from handlers.policy import Policy, PolicyError, load_policy
+from handlers.policy.load import Policy, PolicyError, load_policy
 from messages.render import render
 from storage.crypto import InvalidKeyError, new_key, validate_key
-from storage.safety import default_crisis_words
+from storage.safety.words import default_crisis_words
 
 # pydantic's error types → the branch of cli_settings_problem.j2 that explains them
 REASONS = {

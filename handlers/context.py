@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.policy_model import Policy
+from handlers.policy.model import Policy
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from handlers.context import Context
 from handlers.envelopes import Outbound
-from storage import outbox
+from storage.messaging import outbox
 from storage.models import Channel
-from storage.people import accounts_for, codes_for
+from storage.people.queries import accounts_for, codes_for
 
 
 async def send_to_people(

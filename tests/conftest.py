@@ -21,8 +21,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 import storage.models  # noqa: F401  (registers tables)
 from bot.app import create_app
 from bot.settings import Settings
-from storage.categories import sync_categories
 from storage.db import make_engine, make_sessionmaker, session_scope
+from storage.people.categories import sync_categories
 from tests.fakes.clock import FakeClock
 
 DATA_KEY = "0Xm2GRUFyeNI5iEPOAzaFYUUi8YIzLqL8_3VdMWOgtY="

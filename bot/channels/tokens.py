@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from storage import tokens
 from storage.db import session_scope
+from storage.messaging import tokens
 
 Fetch = Callable[[], Awaitable[tuple[str, int]]]
 """Fetch a new token from the platform: (token, lifetime in seconds)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any, Literal
 
 from alembic import context
@@ -30,10 +31,11 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
 
 def _url() -> str:
     url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
+    # Run by the alembic CLI itself (`make revision`): the URL the Makefile exports. Storage
+    # never imports bot, so the settings class is not consulted here.
+    url = url or os.environ.get("CAREBOT_DATABASE_URL")
     if not url:
-        from bot.settings import Settings  # only when run by the alembic CLI itself
-
-        url = Settings().database_url
+        raise SystemExit("CAREBOT_DATABASE_URL is not set (make revision sets it)")
     return str(url)
 
 

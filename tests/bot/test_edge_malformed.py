@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.channels.dingtalk_api import BOT_TOPIC
-from bot.channels.dingtalk_stream import StreamClient
+from bot.channels.dingtalk.api import BOT_TOPIC
+from bot.channels.dingtalk.stream import StreamClient
 from tests.conftest import DATA_KEY
 from tests.fakes.clock import FakeClock
 from tests.fakes.dingtalk import FakeDingTalkServer

@@ -23,13 +23,13 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
-from storage.categories import load_categories
 from storage.models import PersonKind, Role, TeamRole
-from storage.roster import KindCounts
-from storage.roster_changes import FieldChange, PersonChange, RoleChange
-from storage.roster_examples import staff_rows, student_rows
-from storage.roster_fields import ROLE_NAMES, STAFF_COLUMNS, STUDENT_COLUMNS
-from storage.roster_template import write_template
+from storage.people.categories import load_categories
+from storage.roster.changes import FieldChange, PersonChange, RoleChange
+from storage.roster.examples import staff_rows, student_rows
+from storage.roster.fields import ROLE_NAMES, STAFF_COLUMNS, STUDENT_COLUMNS
+from storage.roster.importer import KindCounts
+from storage.roster.template import write_template
 from tests.fakes.roster_files import Row, staff, student, team
 
 Format = Literal["xlsx", "xls", "csv"]

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import session_scope
-from storage.roster import ImportReport, RosterError, import_roster
-from storage.roster_fields import STAFF_COLUMNS, STUDENT_COLUMNS
+from storage.roster.fields import STAFF_COLUMNS, STUDENT_COLUMNS
+from storage.roster.importer import ImportReport, RosterError, import_roster
 
 Row = dict[str, object]
 STUDENT_HEADER = [column.name for column in STUDENT_COLUMNS]

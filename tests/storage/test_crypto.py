@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.crypto import DecryptionError, EncryptedText, InvalidKeyError, new_key, validate_key
 from storage.db import make_engine, make_sessionmaker
+from storage.messaging.outbox import enqueue
 from storage.models import (
     Alert,
     AlertMessage,
@@ -22,7 +23,6 @@ from storage.models import (
     VisitLog,
     WeeklyReport,
 )
-from storage.outbox import enqueue
 from tests.fakes.clock import FakeClock
 from tests.fakes.roster import make_staff, make_student
 

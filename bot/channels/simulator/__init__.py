@@ -1,0 +1,1 @@
+"""The simulator: a local chat page (static/) and its JSON API, for `make run` and the tests."""

@@ -1,0 +1,1 @@
+"""The inbound pipeline every channel shares: accept durably, dedupe, route, record replies."""

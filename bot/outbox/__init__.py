@@ -1,0 +1,1 @@
+"""The outbox sender: leases due rows and delivers them through the channels."""

@@ -1,0 +1,41 @@
+"""Map a messenger account to a person and the roles they hold."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Person
+from storage.people import identify as senders
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    person: Person
+    roles: frozenset[str]
+    conversing: bool = True
+    """False when no form was open as the message arrived: nothing to load."""
+
+    @property
+    def person_id(self) -> int:
+        assert self.person.id is not None
+        return self.person.id
+
+
+def _identity(found: senders.Found) -> Identity:
+    return Identity(person=found.person, roles=found.roles, conversing=found.conversing)
+
+
+async def identify(session: AsyncSession, *, channel: str, account: str) -> Identity | None:
+    found = await senders.identify(session, channel=channel, account=account)
+    return None if found is None else _identity(found)
+
+
+async def identify_many(
+    session: AsyncSession, *, channel: str, accounts: Sequence[str]
+) -> dict[str, Identity]:
+    """Identities by `senders.lookup_key(channel, account)`; strangers are absent."""
+    found = await senders.identify_many(session, channel=channel, accounts=accounts)
+    return {key: _identity(each) for key, each in found.items()}

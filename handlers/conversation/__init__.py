@@ -1,0 +1,1 @@
+"""Understanding a message: router, command registry, form engine, answers and times."""

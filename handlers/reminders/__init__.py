@@ -1,0 +1,1 @@
+"""What is due for whom: cadence rules, the daily digest, semester tasks and the weekly summary."""

@@ -1,0 +1,1 @@
+"""Student safety: crisis-word screening, alerts to the responsible people, escalation."""

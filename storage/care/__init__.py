@@ -1,0 +1,1 @@
+"""The care record: visit logs, weekly reports, teams and the visit vocabulary."""

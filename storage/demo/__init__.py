@@ -1,0 +1,1 @@
+"""A synthetic university for `carebot demo` and the tests; imported only by the CLI and tests."""

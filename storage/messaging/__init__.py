@@ -1,0 +1,1 @@
+"""Message plumbing: inbound dedupe, pending inbound, outbox, conversations, tokens, health."""

@@ -1,0 +1,1 @@
+"""People: who sent a message, their roles and accounts, categories."""

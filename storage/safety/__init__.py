@@ -1,0 +1,1 @@
+"""Safety alerts, their messages and recipients, and the crisis-word list."""
