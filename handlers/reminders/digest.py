@@ -34,6 +34,7 @@ from handlers.reminders.items import Reminder, due_for
 from handlers.reminders.rules import policy_of
 from messages.render import render
 from storage.due import reminder_log as reminders
+from storage.people.roles import roles_of
 
 DIGEST = "digest"
 MAX_STUDENTS = 8
@@ -68,7 +69,7 @@ async def send_digests(ctx: Context, *, as_of: datetime, college: str | None = N
         for person, items in board.items()
         if person not in done and (college is None or _touches(items, college))
     }
-    roles = await reminders.roles_of_people(ctx.session, list(wanted))
+    roles = await roles_of(ctx.session, list(wanted))
     names = await reminders.names(ctx.session, list(wanted))
     sent = 0
     for person_id, items in sorted(wanted.items()):

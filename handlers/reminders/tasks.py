@@ -30,6 +30,7 @@ from messages.render import render
 from storage.due import reminder_log as reminders
 from storage.due.reminder_log import StudentCard
 from storage.models import Role, TeamRole
+from storage.people.roles import people_with_role
 
 SURVEY, LEDGER, TEAM_GAPS, PLAN = "survey", "ledger", "team_gaps", "plan"
 LEDGER_DAYS_BEFORE = (7, 1)
@@ -80,8 +81,8 @@ async def _survey(ctx: Context, semester: Semester, today: date) -> int:
 
 async def _student_affairs_teachers(ctx: Context) -> list[int]:
     seated = await reminders.seat_holders(ctx.session, TeamRole.STUDENT_AFFAIRS)
-    counsellors = await reminders.people_with_role(ctx.session, Role.COUNSELLOR)
-    class_teachers = await reminders.people_with_role(ctx.session, Role.CLASS_TEACHER)
+    counsellors = await people_with_role(ctx.session, Role.COUNSELLOR)
+    class_teachers = await people_with_role(ctx.session, Role.CLASS_TEACHER)
     return sorted({*seated, *counsellors, *class_teachers})
 
 

@@ -23,6 +23,7 @@ from messages.render import render
 from storage import audit
 from storage.care import visits
 from storage.models import Alert, AlertMessage, AlertStatus, Person, Role, TeamRole
+from storage.people.roles import people_with_role
 from storage.safety import alerts
 
 log = logging.getLogger(__name__)
@@ -157,11 +158,11 @@ async def _level_one(
     college = holder.college if holder is not None else None
     for role in access.alert_recipient_roles():
         if role != Role.COLLEGE_ADMIN:
-            people += await alerts.people_with_role(ctx.session, role)
+            people += await people_with_role(ctx.session, role)
         elif college is not None:
-            people += await alerts.people_with_role(ctx.session, role, college=college)
+            people += await people_with_role(ctx.session, role, college=college)
     if not _unique(people, exclude=writer.id if writer else None):
-        people += await alerts.people_with_role(ctx.session, Role.SCHOOL_ADMIN)
+        people += await people_with_role(ctx.session, Role.SCHOOL_ADMIN)
     return people
 
 
@@ -238,7 +239,7 @@ async def escalate_due(ctx: Context) -> int:
 
 async def _escalate(ctx: Context, alert: Alert) -> None:
     """The school admins, everyone sent it so far and level 1 again get the escalated card."""
-    school = await alerts.people_with_role(ctx.session, Role.SCHOOL_ADMIN)
+    school = await people_with_role(ctx.session, Role.SCHOOL_ADMIN)
     raiser = await ctx.session.get(Person, alert.raised_by) if alert.raised_by else None
     again = await _level_one(
         ctx, student_id=alert.student_id, writer=raiser, context_id=alert.context_id

@@ -27,6 +27,7 @@ from storage.models import (
     StudentCategory,
     VisitLog,
 )
+from storage.people.accounts import account_key
 from storage.people.categories import sync_categories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -137,7 +138,7 @@ def _account_rows(people: Sequence[PersonSpec], ids: Mapping[str, int]) -> list[
             (Channel.DINGTALK, person.dingtalk),
         ):
             if account:
-                row = {"channel": channel, "account": account, "account_key": account.lower()}
+                row = {"channel": channel, "account": account, "account_key": account_key(account)}
                 rows.append({"person_id": ids[person.code], **row})
     return rows
 

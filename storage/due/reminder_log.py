@@ -81,25 +81,6 @@ async def names(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
     return {pid: name for pid, name in (await session.exec(query)).all() if pid is not None}
 
 
-async def roles_of_people(session: AsyncSession, ids: Sequence[int]) -> dict[int, frozenset[str]]:
-    """Roster roles of each person, plus `student` and `peer_mentor` for students (who can
-    only be reminded as peer mentors), as storage.people.queries.identify derives them."""
-    wanted = set(ids)
-    found: dict[int, set[str]] = {pid: set() for pid in wanted}
-    query = select(PersonRole.person_id, PersonRole.role).where(
-        col(PersonRole.person_id).in_(wanted)
-    )
-    for pid, role in (await session.exec(query)).all():
-        found[pid].add(role)
-    students = select(Person.id).where(
-        col(Person.id).in_(wanted), Person.kind == PersonKind.STUDENT
-    )
-    for student_id in (await session.exec(students)).all():
-        if student_id is not None:
-            found[student_id] |= {Role.STUDENT, Role.PEER_MENTOR}
-    return {pid: frozenset(roles) for pid, roles in found.items()}
-
-
 async def admins_by_college(session: AsyncSession) -> dict[int, str]:
     """College admin → their college (admins without a college are left out)."""
     query = (
@@ -109,11 +90,6 @@ async def admins_by_college(session: AsyncSession) -> dict[int, str]:
     )
     rows = (await session.exec(query)).all()
     return {pid: college for pid, college in rows if pid is not None and college}
-
-
-async def people_with_role(session: AsyncSession, role: str) -> list[int]:
-    query = select(PersonRole.person_id).where(PersonRole.role == role)
-    return sorted(set((await session.exec(query)).all()))
 
 
 async def special_students(session: AsyncSession) -> list[StudentCard]:

@@ -12,16 +12,14 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
-    Assignment,
     Channel,
     Conversation,
     MessengerAccount,
     Person,
-    PersonKind,
     PersonRole,
-    Role,
-    TeamRole,
 )
+from storage.people.accounts import account_key
+from storage.people.roles import holds_peer_seat, with_derived
 
 SECRET_COLUMNS = ("phone", "guardian_name", "guardian_phone")
 _PERSON_FIELDS = tuple(name for name in Person.model_fields if name not in SECRET_COLUMNS)
@@ -36,7 +34,7 @@ class Found(NamedTuple):
 
 def lookup_key(channel: str, account: str) -> str:
     """How an account is matched: roster codes on the simulator, ids case-insensitively."""
-    return account.strip() if channel == Channel.SIMULATOR else account.strip().lower()
+    return account.strip() if channel == Channel.SIMULATOR else account_key(account)
 
 
 async def identify(session: AsyncSession, *, channel: str, account: str) -> Found | None:
@@ -66,12 +64,9 @@ async def identify_many(
 def _found(rows: list[Any]) -> Found:
     first = rows[0]
     person = Person.model_construct(**{name: first[i] for i, name in enumerate(_PERSON_FIELDS)})
-    roles = {row.role for row in rows if row.role is not None}
-    if person.kind == PersonKind.STUDENT:
-        roles.add(Role.STUDENT)
-        if first.is_peer:
-            roles.add(Role.PEER_MENTOR)
-    return Found(person, frozenset(roles), first.conversation_id is not None)
+    stored = (row.role for row in rows if row.role is not None)
+    roles = with_derived(stored, kind=person.kind, peer_seat=bool(first.is_peer))
+    return Found(person, roles, first.conversation_id is not None)
 
 
 @cache
@@ -79,13 +74,7 @@ def _identify_query(*, by_code: bool, many: bool) -> Any:
     """Built once: person, each role, whether they are anyone's peer mentor, open form.
     A lone key compares with `=`: an expanding IN is rendered again on every execution."""
     person = Person.__table__.c  # type: ignore[attr-defined]
-    is_peer = (
-        select(col(Assignment.student_id))
-        .where(col(Assignment.mentor_id) == person.id)
-        .where(col(Assignment.role) == TeamRole.PEER_MENTOR)
-        .exists()
-        .label("is_peer")
-    )
+    is_peer = holds_peer_seat(person.id).label("is_peer")
     lookup = person.code if by_code else col(MessengerAccount.account_key)
     query = (
         select(

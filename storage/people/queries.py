@@ -8,12 +8,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
-    Assignment,
     MessengerAccount,
     Person,
-    PersonRole,
-    Role,
-    TeamRole,
 )
 
 
@@ -24,21 +20,6 @@ async def find_by_code(session: AsyncSession, code: str) -> Person | None:
 async def list_people(session: AsyncSession) -> Sequence[Person]:
     query = select(Person).order_by(col(Person.kind).desc(), col(Person.college), col(Person.code))
     return (await session.exec(query)).all()
-
-
-async def roles_by_person(session: AsyncSession) -> dict[int, set[str]]:
-    """Every person's roster roles plus derived peer-mentor roles, in two queries."""
-    result: dict[int, set[str]] = {}
-    for person_id, role in (
-        await session.exec(select(PersonRole.person_id, PersonRole.role))
-    ).all():
-        result.setdefault(person_id, set()).add(role)
-    peers = await session.exec(
-        select(Assignment.mentor_id).where(Assignment.role == TeamRole.PEER_MENTOR).distinct()
-    )
-    for mentor_id in peers.all():
-        result.setdefault(mentor_id, set()).add(Role.PEER_MENTOR)
-    return result
 
 
 async def accounts_for(

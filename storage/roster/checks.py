@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from storage.models import PersonKind, Role, TeamRole
+from storage.people.accounts import account_key
 from storage.roster.examples import EXAMPLE_ROW, example_people
 from storage.roster.fields import ACCOUNT_COLUMN, KEY_COLUMN, TEAM_COLUMN
 from storage.roster.rows import Record
@@ -171,7 +172,7 @@ def _accounts(unique: dict[str, Record], snapshot: Snapshot) -> Iterator[Issue]:
         for channel, account in record.accounts.items():
             if account is None:
                 continue
-            key = (channel, account.lower())
+            key = (channel, account_key(account))
             first = seen.setdefault(key, record)
             if first is not record:
                 where = first.sheet.where(first.row)

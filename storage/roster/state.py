@@ -19,7 +19,6 @@ from storage.models import (
     MessengerAccount,
     Person,
     PersonRole,
-    Role,
     StudentCategory,
 )
 
@@ -89,9 +88,7 @@ async def load_snapshot(session: AsyncSession) -> Snapshot:
     people = await session.exec(select(Person.code, Person.id, Person.kind))
     known = {code: Known(person_id, kind) for code, person_id, kind in people.all() if person_id}
     roles: dict[int, set[str]] = defaultdict(set)
-    rows = await session.exec(
-        select(PersonRole.person_id, PersonRole.role).where(PersonRole.role != Role.PEER_MENTOR)
-    )
+    rows = await session.exec(select(PersonRole.person_id, PersonRole.role))
     for person_id, role in rows.all():
         roles[person_id].add(role)
     accounts = await session.exec(

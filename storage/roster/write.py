@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, exists, insert, literal, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,10 +18,9 @@ from storage.models import (
     MessengerAccount,
     Person,
     PersonRole,
-    Role,
     StudentCategory,
-    TeamRole,
 )
+from storage.people.accounts import account_key
 from storage.roster.rows import Record
 from storage.roster.sheet import Ticker
 from storage.roster.state import PERSON, PERSON_FIELDS, Current, Snapshot, chunks, table
@@ -75,7 +74,6 @@ async def apply_plan(session: AsyncSession, plan: Plan, *, now: datetime, ticker
     await _clear_relations(connection, plan.updated)
     written = [*plan.created, *(record for _, record in plan.updated)]
     await _insert_relations(connection, written, ids)
-    await _grant_peer_roles(connection)
 
 
 async def _insert_many(
@@ -149,11 +147,7 @@ async def _clear_relations(connection: AsyncConnection, pairs: list[tuple[int, R
 
 async def _clear_chunk(connection: AsyncConnection, ids: list[int], scope: _Scope) -> None:
     if scope.roles:
-        await connection.execute(
-            delete(PersonRole)
-            .where(col(PersonRole.person_id).in_(ids))
-            .where(col(PersonRole.role) != Role.PEER_MENTOR)
-        )
+        await connection.execute(delete(PersonRole).where(col(PersonRole.person_id).in_(ids)))
     if scope.categories:
         await connection.execute(
             delete(StudentCategory).where(col(StudentCategory.student_id).in_(ids))
@@ -200,21 +194,5 @@ def _relation_rows(record: Record, ids: dict[str, int]) -> Iterator[tuple[type, 
             yield Assignment, {"student_id": person_id, "role": seat, "mentor_id": ids[mentor]}
     for channel, name in record.accounts.items():
         if name is not None:
-            account = {"channel": channel, "account": name, "account_key": name.lower()}
+            account = {"channel": channel, "account": name, "account_key": account_key(name)}
             yield MessengerAccount, {"person_id": person_id, **account}
-
-
-async def _grant_peer_roles(connection: AsyncConnection) -> None:
-    """Every student who is someone's peer mentor holds the peer_mentor role."""
-    has_role = (
-        select(PersonRole.person_id)
-        .where(col(PersonRole.person_id) == col(Assignment.mentor_id))
-        .where(col(PersonRole.role) == Role.PEER_MENTOR)
-    )
-    missing = (
-        select(col(Assignment.mentor_id), literal(Role.PEER_MENTOR.value))
-        .where(col(Assignment.role) == TeamRole.PEER_MENTOR)
-        .where(~exists(has_role))
-        .distinct()
-    )
-    await connection.execute(insert(PersonRole).from_select(["person_id", "role"], missing))

@@ -13,8 +13,6 @@ from storage.models import (
     AlertMessage,
     AlertRecipient,
     AlertStatus,
-    Person,
-    PersonRole,
 )
 
 
@@ -87,19 +85,6 @@ async def due_for_escalation(session: AsyncSession, now: datetime) -> Sequence[A
         .with_for_update(skip_locked=True)
     )
     return (await session.exec(query)).all()
-
-
-async def people_with_role(
-    session: AsyncSession, role: str, *, college: str | None = None
-) -> list[int]:
-    query = (
-        select(Person.id)
-        .join(PersonRole, col(PersonRole.person_id) == col(Person.id))
-        .where(PersonRole.role == role)
-    )
-    if college is not None:
-        query = query.where(Person.college == college)
-    return [pid for pid in (await session.exec(query)).all() if pid is not None]
 
 
 def next_escalation(now: datetime, after: timedelta, level: int, max_level: int) -> datetime | None:

@@ -15,6 +15,7 @@ from storage.models import (
     PersonRole,
     StudentCategory,
 )
+from storage.people.accounts import account_key
 
 _serial = count(1)
 _EPOCH = datetime(2026, 9, 1, tzinfo=UTC)
@@ -103,7 +104,7 @@ async def _accounts(
                     person_id=person.id,
                     channel=channel,
                     account=account,
-                    account_key=account.lower(),
+                    account_key=account_key(account),
                 )
             )
     await session.flush()

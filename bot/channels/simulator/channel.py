@@ -26,8 +26,9 @@ from bot.inbound.dispatch import Delivered, Dispatcher
 from bot.settings import is_loopback
 from handlers.envelopes import Inbound, Outbound
 from storage.messaging.outbox import delivered_to, payload_of
-from storage.models import Channel
-from storage.people.queries import find_by_code, list_people, roles_by_person
+from storage.models import Channel, Role
+from storage.people.queries import find_by_code, list_people
+from storage.people.roles import roles_of
 
 PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
 STATIC = {"sim.js": "text/javascript", "sim.css": "text/css"}
@@ -118,7 +119,7 @@ async def people(dispatcher: Dispatch) -> dict[str, Any]:
     """Everyone on the roster, with non-sensitive fields only (never categories)."""
     async with dispatcher.sessions() as session:
         rows = await list_people(session)
-        roles = await roles_by_person(session)
+        roles = await roles_of(session)
     return {
         "people": [
             {
@@ -127,7 +128,7 @@ async def people(dispatcher: Dispatch) -> dict[str, Any]:
                 "kind": p.kind,
                 "college": p.college,
                 "class_name": p.class_name,
-                "roles": sorted(roles.get(p.id or 0, set())),
+                "roles": sorted(roles.get(p.id or 0, frozenset()) - {Role.STUDENT}),
             }
             for p in rows
         ]

@@ -18,6 +18,7 @@ from handlers.envelopes import Outbound
 from handlers.safety import alerts
 from storage.messaging.outbox import payload_of
 from storage.models import Alert, AlertMessage, AuditEntry, OutboxMessage, Person
+from storage.people.roles import people_with_role
 from storage.safety import alerts as stored_alerts
 from storage.safety.words import default_crisis_words
 from tests.fakes.chat import Chat
@@ -346,9 +347,9 @@ def test_the_next_escalation_is_after_the_delay_until_the_top_level() -> None:
 async def test_people_with_a_role_in_one_college_or_all(
     session: AsyncSession, people: dict[str, Person]
 ) -> None:
-    everywhere = await stored_alerts.people_with_role(session, "college_admin")
+    everywhere = await people_with_role(session, "college_admin")
     assert sorted(everywhere) == sorted([people["A100"].id or 0, people["A200"].id or 0])
-    here = await stored_alerts.people_with_role(session, "college_admin", college="外国语学院")
+    here = await people_with_role(session, "college_admin", college="外国语学院")
     assert here == [people["A200"].id]
 
 

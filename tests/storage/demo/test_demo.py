@@ -26,7 +26,7 @@ from storage.models import (
     TeamRole,
     VisitLog,
 )
-from storage.people.queries import roles_by_person
+from storage.people.roles import roles_of as everyones_roles
 from tests.fakes.roster import make_student
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -86,12 +86,12 @@ async def test_a_university_of_three_hundred_students(
 async def test_every_role_is_held_and_everyone_has_a_wecom_account(
     session: AsyncSession, summary: DemoSummary
 ) -> None:
-    roles = await roles_by_person(session)
+    roles = await everyones_roles(session)
     people = await _people(session)
     accounts = (await session.exec(select(MessengerAccount))).all()
 
     held = {role for person_roles in roles.values() for role in person_roles}
-    assert held == {r for r in Role if r != Role.STUDENT}
+    assert held == set(Role)
     admins = {people[p].college for p, r in roles.items() if Role.COLLEGE_ADMIN in r}
     assert admins == set(summary.colleges)
     assert any(len(r) >= 2 for r in roles.values())
@@ -106,7 +106,7 @@ async def test_special_students_have_a_team_from_their_college_except_a_few_gaps
 ) -> None:
     people, teams = await _people(session), await _teams(session)
     categories = await _categories(session)
-    roles = await roles_by_person(session)
+    roles = await everyones_roles(session)
 
     assert set(teams) == set(categories)
     gaps = [s for s, seats in teams.items() if len(seats) < 3]
@@ -137,7 +137,7 @@ async def test_peer_mentors_are_ordinary_students_with_the_role(
 async def test_visit_logs_span_sixty_days_by_the_students_own_team(
     session: AsyncSession, summary: DemoSummary
 ) -> None:
-    teams, roles = await _teams(session), await roles_by_person(session)
+    teams, roles = await _teams(session), await everyones_roles(session)
     logs = (await session.exec(select(VisitLog))).all()
 
     assert len(logs) == summary.visit_logs > 500
@@ -193,7 +193,7 @@ async def test_well_known_codes_are_who_the_summary_says(
     session: AsyncSession, summary: DemoSummary
 ) -> None:
     people = {p.code: p for p in (await _people(session)).values()}
-    roles = await roles_by_person(session)
+    roles = await everyones_roles(session)
     teams, categories = await _teams(session), await _categories(session)
     known = {k.key: k for k in summary.well_known}
 
@@ -213,7 +213,7 @@ async def test_well_known_codes_are_who_the_summary_says(
     special = people[known["special"].code]
     assert special.id in categories and len(teams[special.id]) == 3 and special.key_attention
     ordinary = people[known["student"].code]
-    assert ordinary.id not in categories and roles_of("student") == set()
+    assert ordinary.id not in categories and roles_of("student") == {Role.STUDENT}
     assert all(people[k.code].name == k.name for k in summary.well_known)
 
 
