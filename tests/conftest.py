@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -62,12 +62,28 @@ def database_url(tmp_path: Path) -> str:
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(database_url, data_key=DATA_KEY)
     async with engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.drop_all)
-        await connection.run_sync(SQLModel.metadata.create_all)
+        if connection.dialect.name == "postgresql":
+            await _empty_postgresql(connection)
+        else:
+            await connection.run_sync(SQLModel.metadata.drop_all)
+            await connection.run_sync(SQLModel.metadata.create_all)
     async with session_scope(make_sessionmaker(engine)) as session:
         await sync_categories(session)
     yield engine
     await engine.dispose()
+
+
+async def _empty_postgresql(connection: AsyncConnection) -> None:
+    """The worker's tables emptied in one statement (a test that dropped one gets it back):
+    dropping and creating the schema per test cost PostgreSQL most of a second."""
+    await connection.run_sync(SQLModel.metadata.create_all)  # only the missing tables
+    tables = reversed(SQLModel.metadata.sorted_tables)
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    await raw.execute(  # one round trip; DELETE beats TRUNCATE on tables this small
+        "".join(f'DELETE FROM "{table.name}";' for table in tables)
+        + "SELECT setval(s.oid, 1, false) FROM pg_class s WHERE s.relkind = 'S';"
+    )
 
 
 @pytest.fixture
