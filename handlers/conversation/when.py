@@ -1,5 +1,10 @@
 """Reads when a contact happened from everyday Chinese (昨天下午3点, 上周三, 12月3日); pure.
 
+Why a grammar of our own: dateparser (1.5, languages=["zh"]) reads only 「3天前」 of the phrases
+mentors type; 昨天下午3点, 上周三, 12月3日 15:00, 前天晚上8点半 and 今天上午10点 all come back
+None (tried 2026-12-02). What people write after 记录 is this small language, so it is spelled
+out below and tested phrase by phrase.
+
 Grammar (full-width digits, colons and spaces are read as their ASCII forms):
 
     expression := NOW | DAY | CLOCK | DAY [spaces] CLOCK
