@@ -7,15 +7,16 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from bot.cli.help import help_for
 from bot.cli.main import run_on_database, settings
 from bot.clock import SystemClock
 from bot.settings import Settings
+from messages.render import render
 from storage.demo.load import (
     DEFAULT_SEED,
     DEFAULT_STUDENTS,
     DatabaseNotEmptyError,
     DemoSummary,
-    WellKnown,
     has_people,
     load_demo,
 )
@@ -23,49 +24,18 @@ from storage.demo.plan import MIN_STUDENTS
 
 SIM_URL = "http://127.0.0.1:8000/sim"
 
-LOADED = """演示数据已载入（种子 {seed}）：{colleges} 个学院（{college_names}）
-  学生 {students} 人，其中特殊群体学生 {special} 人（重点关注 {key_attention} 人）
-  教职工 {staff} 人，朋辈导师 {peer_mentors} 人；有 {team_gaps} 名学生的 1+1+1 团队缺人
-  个案档案 {case_files} 份，其中 {plans_missing} 份尚无“一生一策”方案
-  近 60 天帮扶记录 {visit_logs} 条（{kinds}），其中风险上报 {risk_logs} 条
-
-用 `make run` 或 `carebot serve` 启动后，打开 {url} ，选下面的人试试："""
-
-SKIPPED = "数据库里已有人员，未载入演示数据（--if-empty）。打开 {url} 即可开始。"
-NOT_EMPTY = "数据库里已有人员，演示数据只能载入空库；`make run` 用的是 `carebot demo --if-empty`。"
-NO_SCHEMA = "无法写入数据库（先运行 `carebot db upgrade`）：{error}"
-
-PERSON = "  {code:<12}{name}  {label}{college}{load}"
-LABELS = {
-    "school_admin": "校级管理员（全校统计、广播、台账）",
-    "counsellor": "辅导员（有逾期的谈心和走访，发「待办」或等今日提醒）",
-    "college_admin": "学院管理员（本院统计、广播、台账）",
-    "academic_mentor": "学业导师（帮扶记录滞后）",
-    "peer_mentor": "朋辈导师",
-    "special": "特殊群体学生（重点关注）",
-    "student": "普通学生",
-}
-COLLEGE = " · {college}"
-LOAD = " · 帮扶 {students} 名学生"
-
 
 def register(app: typer.Typer) -> None:
     """Attach the demo command to the main CLI."""
-    app.command(
-        "demo", help="载入演示数据：学院、学生、1+1+1 帮扶团队、个案档案和近 60 天的帮扶记录。"
-    )(demo)
+    app.command("demo", help=help_for("demo"))(demo)
 
 
 def demo(
     students: Annotated[
-        int, typer.Option(min=MIN_STUDENTS, help="学生人数；教职工和帮扶记录按比例生成")
+        int, typer.Option(min=MIN_STUDENTS, help=help_for("demo --students"))
     ] = DEFAULT_STUDENTS,
-    if_empty: Annotated[
-        bool, typer.Option("--if-empty", help="数据库里已有人员时什么都不做")
-    ] = False,
-    seed: Annotated[int, typer.Option(help="随机种子：种子相同，生成的数据也相同")] = (
-        DEFAULT_SEED
-    ),
+    if_empty: Annotated[bool, typer.Option("--if-empty", help=help_for("demo --if-empty"))] = False,
+    seed: Annotated[int, typer.Option(help=help_for("demo --seed"))] = DEFAULT_SEED,
 ) -> None:
     """Load demo data: colleges, students, 1+1+1 teams, case files and 60 days of visits."""
     config = settings()
@@ -74,13 +44,14 @@ def demo(
         # Exit 1 before migrations, as `carebot demo` always answered (tests/bot/cli/test_demo.py).
         summary = run_on_database(job, not_migrated_code=1)
     except DatabaseNotEmptyError:
-        typer.echo(NOT_EMPTY, err=True)
+        typer.echo(render("cli_demo_not_empty"), err=True)
         raise typer.Exit(1) from None
     except (OperationalError, ProgrammingError) as exc:
-        typer.echo(NO_SCHEMA.format(error=str(exc.orig).splitlines()[0]), err=True)
+        error = str(exc.orig).splitlines()[0]
+        typer.echo(render("cli_demo_no_schema", error=error), err=True)
         raise typer.Exit(1) from None
     if summary is None:
-        typer.echo(SKIPPED.format(url=SIM_URL))
+        typer.echo(render("cli_demo_skipped", url=SIM_URL))
         return
     typer.echo(describe(summary, seed=seed))
 
@@ -104,23 +75,4 @@ async def _load(
 def describe(summary: DemoSummary, *, seed: int) -> str:
     """The Chinese summary printed after loading: counts, then whom to try."""
     kinds = " ".join(f"{kind} {count}" for kind, count in summary.visits_by_kind.items())
-    counts = {k: v for k, v in vars(summary).items() if isinstance(v, int)}
-    head = LOADED.format(
-        seed=seed,
-        colleges=len(summary.colleges),
-        college_names="、".join(summary.colleges),
-        kinds=kinds,
-        url=SIM_URL,
-        **counts,
-    )
-    return "\n".join([head, *(_person(p) for p in summary.well_known)])
-
-
-def _person(person: WellKnown) -> str:
-    return PERSON.format(
-        code=person.code,
-        name=person.name,
-        label=LABELS.get(person.key, person.key),
-        college=COLLEGE.format(college=person.college) if person.college else "",
-        load=LOAD.format(students=person.students) if person.students else "",
-    )
+    return render("cli_demo_loaded", summary=summary, seed=seed, kinds=kinds, url=SIM_URL)

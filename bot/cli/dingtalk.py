@@ -16,6 +16,7 @@ import typer
 
 from bot.channels.dingtalk.channel import DingTalkConfig, build_api, receive
 from bot.channels.dingtalk.stream import Backoff, Sleep, StreamClient
+from bot.cli.help import help_for
 from bot.clock import Clock
 from bot.settings import Settings
 
@@ -23,9 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: typer.Typer) -> None:
-    app.command("dingtalk-stream", help="以钉钉 Stream 模式接收机器人消息（不需要公网地址）。")(
-        dingtalk_stream
-    )
+    app.command("dingtalk-stream", help=help_for("dingtalk-stream"))(dingtalk_stream)
 
 
 def dingtalk_stream() -> None:

@@ -9,18 +9,17 @@ import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli.help import help_for
 from storage.crypto import new_key
 
-keys_app = typer.Typer(no_args_is_help=True, help="数据加密密钥。")
+keys_app = typer.Typer(no_args_is_help=True, help=help_for("keys"))
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(keys_app, name="keys")
 
 
-@keys_app.command(
-    "new", help="生成一把新的 CAREBOT_DATA_KEY（只用于全新部署；已有数据时要用原来的密钥）。"
-)
+@keys_app.command("new", help=help_for("keys new"))
 def keys_new() -> None:
     """Print a new CAREBOT_DATA_KEY (urlsafe-base64, 32 bytes)."""
     typer.echo(new_key())

@@ -10,12 +10,13 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from bot.cli.help import help_for
 from bot.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="CareBot 精准帮扶助手")
-db_app = typer.Typer(no_args_is_help=True, help="数据库：建表和升级。")
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=help_for("carebot"))
+db_app = typer.Typer(no_args_is_help=True, help=help_for("db"))
 app.add_typer(db_app, name="db")
 
 
@@ -54,11 +55,9 @@ def run_on_database(job: Coroutine[Any, Any, T], *, not_migrated_code: int = 2) 
         raise typer.Exit(not_migrated_code) from None
 
 
-@db_app.command("upgrade", help="升级数据库结构（首次部署和每次发布后运行），并同步学生类别表。")
+@db_app.command("upgrade", help=help_for("db upgrade"))
 def db_upgrade(
-    revision: Annotated[
-        str, typer.Option(help="升级到的版本：head 为最新，也可写版本号或 head-1 这样的相对版本")
-    ] = "head",
+    revision: Annotated[str, typer.Option(help=help_for("db upgrade --revision"))] = "head",
 ) -> None:
     """Apply migrations, store the data key check and sync the category list (the release
     process). A database encrypted with another key is refused before and after migrating."""
@@ -112,13 +111,11 @@ async def _check_database(config: Settings) -> None:
         pass
 
 
-@app.command("serve", help="运行 Web 服务：企业微信/钉钉回调、模拟器和健康检查 /healthz。")
+@app.command("serve", help=help_for("serve"))
 def serve(
-    host: Annotated[str, typer.Option(help="监听的地址")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="端口")] = 8000,
-    with_clock: Annotated[
-        bool, typer.Option(help="同时运行定时任务（开发时一个进程即可）")
-    ] = False,
+    host: Annotated[str, typer.Option(help=help_for("serve --host"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help=help_for("serve --port"))] = 8000,
+    with_clock: Annotated[bool, typer.Option(help=help_for("serve --with-clock"))] = False,
 ) -> None:
     """Run the web process (callbacks, simulator, health)."""
     import gc

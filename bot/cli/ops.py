@@ -8,24 +8,19 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from bot.cli.help import help_for
 from bot.clock import SystemClock
 from bot.settings import Settings
 from messages.render import render
 
 T = TypeVar("T")
-CLOCK_HELP = "运行定时进程：补发消息、升级风险提醒、发每日提醒。\n\n同一时间只有一个定时进程生效。"
-REMIND_HELP = (
-    "给今天有待办、今天还没收到提醒的老师发送每日提醒。\n\n"
-    "不加 --now 时，只在提醒日的提醒时间、免打扰时段之外发送（定时进程每隔几分钟做的事）；"
-    "加上 --now 立即发送（演示用）。最后显示发给了几个人。"
-)
-outbox_app = typer.Typer(no_args_is_help=True, help="发送队列：查看状态，立即发送。")
+outbox_app = typer.Typer(no_args_is_help=True, help=help_for("outbox"))
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(outbox_app, name="outbox")
-    app.command("clock", help=CLOCK_HELP)(clock)
-    app.command("remind", help=REMIND_HELP)(remind)
+    app.command("clock", help=help_for("clock"))(clock)
+    app.command("remind", help=help_for("remind"))(remind)
 
 
 def _settings() -> Settings:
@@ -51,9 +46,7 @@ def clock() -> None:
 
 
 def remind(
-    now: Annotated[
-        bool, typer.Option("--now", help="立即发送，不管现在几点、是不是提醒日")
-    ] = False,
+    now: Annotated[bool, typer.Option("--now", help=help_for("remind --now"))] = False,
 ) -> None:
     """Send today's digests to everyone with something due who has not had one today.
 
@@ -72,7 +65,7 @@ async def _remind(config: Settings, *, on_demand: bool) -> int:
         return await jobs.send_digests(runtime, on_demand=on_demand)
 
 
-@outbox_app.command("status", help="按渠道和状态统计发送队列，并列出最常见的发送错误。")
+@outbox_app.command("status", help=help_for("outbox status"))
 def status() -> None:
     """Counts per channel and status, and the most common errors."""
     rows, errors = _run(_status(_settings()))
@@ -88,9 +81,9 @@ async def _status(config: Settings) -> tuple[list[tuple[str, str, int]], list[tu
         return await outbox.status_counts(session), await outbox.common_errors(session)
 
 
-@outbox_app.command("send", help="立即发送所有到期的消息（加 --watch 持续发送）。")
+@outbox_app.command("send", help=help_for("outbox send"))
 def send(
-    watch: Annotated[bool, typer.Option(help="发完后继续等待，有消息到期就发送")] = False,
+    watch: Annotated[bool, typer.Option(help=help_for("outbox send --watch"))] = False,
 ) -> None:
     """Send every message that is due now (with --watch, keep going)."""
     from bot import logs

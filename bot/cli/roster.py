@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli.help import help_for
+
 if TYPE_CHECKING:  # the storage stack loads only when a roster command runs
     from bot.settings import Settings
     from storage.roster.importer import Approval, ImportReport, Source
     from storage.roster.sheet import Progress
 
-roster_app = typer.Typer(no_args_is_help=True, help="名单：导入学生和教职工，生成导入模板。")
+roster_app = typer.Typer(no_args_is_help=True, help=help_for("roster"))
 KIND_NAMES = {"student": "学生", "staff": "教职工"}
 
 
@@ -24,24 +26,21 @@ def register(app: typer.Typer) -> None:
     app.add_typer(roster_app, name="roster")
 
 
-@roster_app.command("import")
+@roster_app.command("import", help=help_for("roster import"))
 def import_command(
-    files: Annotated[
-        list[Path], typer.Argument(help="名单文件：.xlsx、.xls（「学生」「教职工」工作表）或 .csv")
-    ],
+    files: Annotated[list[Path], typer.Argument(help=help_for("roster import FILES"))],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="只检查并报告将要发生的变化，不写入数据库。")
+        bool, typer.Option("--dry-run", help=help_for("roster import --dry-run"))
     ] = False,
     confirm_roles: Annotated[
         bool,
         typer.Option(
             "--confirm-roles",
-            help="确认授予学院管理员、学校管理员或心理中心角色（先用 --dry-run 核对）。",
+            help=help_for("roster import --confirm-roles"),
         ),
     ] = False,
 ) -> None:
-    """导入名单：全部行无误才写入；按学号/工号新增或更新，文件中没有的人员保持不变；
-    单元格留空保持原值，填「（清空）」清除原值。"""
+    """Import the roster files: all rows or none; people the files omit are kept."""
     from bot.cli.main import run_on_database, settings
     from messages.render import render
     from storage.roster.importer import NotApproved, RosterError
@@ -75,16 +74,19 @@ def import_command(
         typer.echo(line)
 
 
-@roster_app.command("template")
+@roster_app.command("template", help=help_for("roster template"))
 def template_command(
-    file: Annotated[Path, typer.Argument(help="要生成的 .xlsx 文件")],
-    force: Annotated[bool, typer.Option("--force", help="文件已存在时覆盖它。")] = False,
+    file: Annotated[Path, typer.Argument(help=help_for("roster template FILE"))],
+    force: Annotated[
+        bool, typer.Option("--force", help=help_for("roster template --force"))
+    ] = False,
 ) -> None:
-    """生成带示例行的导入模板（学生、教职工两个工作表，红色列名为必填）。"""
-    if file.suffix.lower() != ".xlsx":
-        typer.echo("模板文件名应以 .xlsx 结尾", err=True)
-        raise typer.Exit(2)
+    """Write the import template: both sheets, example rows, required columns in red."""
     from messages.render import render
+
+    if file.suffix.lower() != ".xlsx":
+        typer.echo(render("roster_template_suffix"), err=True)
+        raise typer.Exit(2)
     from storage.roster.importer import write_template
 
     try:
@@ -95,7 +97,7 @@ def template_command(
     except FileNotFoundError:
         typer.echo(render("roster_template_no_folder", folder=file.parent), err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"已生成模板：{file}")
+    typer.echo(render("roster_template_written", file=file))
 
 
 def _without_wide_roles(report: ImportReport) -> bool:

@@ -26,27 +26,25 @@ from typer._click.formatting import HelpFormatter
 from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.main import get_command
 
+from bot.cli.help import help_for
 from messages.render import render
 
-# Labels on the help page (rich_utils reads these module constants at every render). Like the
-# commands' help= texts they sit next to what they label; sentences go in templates.
-RICH_LABELS = {
-    "ARGUMENTS_PANEL_TITLE": "参数",
-    "OPTIONS_PANEL_TITLE": "选项",
-    "COMMANDS_PANEL_TITLE": "命令",
-    "ERRORS_PANEL_TITLE": "错误",
-    "ABORTED_TEXT": "已取消。",
-    "DEFAULT_STRING": "[默认：{}]",
-    "ENVVAR_STRING": "[环境变量：{}]",
-    "REQUIRED_LONG_STRING": "[必填]",
-    "DEPRECATED_STRING": "（已停用）",
-    "RICH_HELP": "运行 [blue]'{command_path} {help_option}'[/] 查看说明。",
-}
-USAGE_PREFIX = "用法："
-OPTIONS_METAVAR = "[选项]"
-SUBCOMMAND_METAVAR = "命令 [参数]..."
-HELP_OPTION = "显示本说明并退出。"
-TYPE_LABELS = {int: "整数", float: "数字", str: "文本"}
+# The help page's own words (rich_utils reads these module constants at every render), worded
+# in messages/templates/cli/cli_help_labels.j2 under the constants' names.
+RICH_LABELS = (
+    "ARGUMENTS_PANEL_TITLE",
+    "OPTIONS_PANEL_TITLE",
+    "COMMANDS_PANEL_TITLE",
+    "ERRORS_PANEL_TITLE",
+    "ABORTED_TEXT",
+    "DEFAULT_STRING",
+    "ENVVAR_STRING",
+    "REQUIRED_LONG_STRING",
+    "DEPRECATED_STRING",
+    "RICH_HELP",
+)
+TYPE_LABELS = {int: "integer", float: "number", str: "text"}
+"""A value's type → its label in cli_help_labels.j2."""
 DATE_FORMATS = {"%Y-%m-%d": "YYYY-MM-DD"}
 _EXTRA = re.compile(r"unexpected extra argument\(s\) \((.*)\)", re.S)
 _NO_COMMAND = re.compile(r"No such command '(.*?)'")
@@ -54,7 +52,7 @@ _NO_COMMAND = re.compile(r"No such command '(.*?)'")
 
 class ChineseFormatter(HelpFormatter):
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, USAGE_PREFIX if prefix is None else prefix)
+        super().write_usage(prog, args, label("usage") if prefix is None else prefix)
 
 
 class ChineseContext(Context):
@@ -76,8 +74,8 @@ class ChineseArgument(TyperArgument):
     def display_type_rich(self, ctx: Context) -> str | None:
         described = self.type_descriptor
         if described.is_path or Path in get_args(described.annotation):
-            return "路径"
-        return TYPE_LABELS.get(described.annotation) or super().display_type_rich(ctx)
+            return label("path")
+        return _type_name(described.annotation) or super().display_type_rich(ctx)
 
 
 def run(app: typer.Typer, args: list[str] | None = None) -> int:
@@ -104,16 +102,26 @@ def run(app: typer.Typer, args: list[str] | None = None) -> int:
 
 def localise(command: Command) -> None:
     """Chinese labels for the help page and usage line of `command` and everything below it."""
-    for name, value in RICH_LABELS.items():
-        setattr(rich_utils, name, value)
+    for name in RICH_LABELS:
+        setattr(rich_utils, name, label(name))
     _localise(command)
+
+
+def label(name: str) -> str:
+    """A word of the help page or usage line (cli_help_labels.j2)."""
+    return render("cli_help_labels", label=name)
+
+
+def _type_name(annotation: Any) -> str | None:
+    name = TYPE_LABELS.get(annotation)
+    return None if name is None else label(name)
 
 
 def _localise(command: Command) -> None:
     command.context_class = ChineseContext
-    command.options_metavar = OPTIONS_METAVAR
+    command.options_metavar = label("options_metavar")
     if isinstance(command, TyperGroup):
-        command.subcommand_metavar = SUBCOMMAND_METAVAR
+        command.subcommand_metavar = label("subcommand_metavar")
         for sub in command.commands.values():
             _localise(sub)
     for param in command.params:
@@ -123,7 +131,7 @@ def _localise(command: Command) -> None:
             param.__class__ = ChineseArgument
     help_option = command.get_help_option(ChineseContext(command))
     if help_option is not None:
-        help_option.help = HELP_OPTION
+        help_option.help = help_for("--help")
         help_option.metavar = ""
 
 
@@ -135,10 +143,10 @@ def _type_label(option: TyperOption) -> str | None:
     if described.is_datetime:
         return _formats(described)
     if described.is_path:
-        return "路径"
+        return label("path")
     if described.is_choice:
         return None
-    return TYPE_LABELS.get(described.annotation)
+    return _type_name(described.annotation)
 
 
 def usage_error(exc: UsageError) -> str:

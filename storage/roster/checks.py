@@ -11,26 +11,24 @@ from storage.roster.fields import ACCOUNT_COLUMN, KEY_COLUMN, TEAM_COLUMN
 from storage.roster.rows import Record
 from storage.roster.sheet import Issue
 from storage.roster.state import Snapshot
+from storage.roster.wording import CHECK, PLACE, Wording
 
 KIND_NAMES = {PersonKind.STUDENT: "学生", PersonKind.STAFF: "教职工"}
-DUPLICATE_CODE = "「{code}」重复，已在{where}出现"
-KIND_CONFLICT = "「{code}」在数据库中是{stored}，不能作为{given}导入"
-NO_STAFF = "找不到工号为「{code}」的教职工"
-NO_STUDENT = "找不到学号为「{code}」的学生"
-NOT_STAFF = "「{code}」是学生，不是教职工"
-NOT_STUDENT = "「{code}」是教职工，不是学生"
-NOT_ACADEMIC_MENTOR = "工号「{code}」没有「学业导师」角色"
-NOT_STUDENT_AFFAIRS = "工号「{code}」既不是辅导员也不是班主任"
-SELF_PEER = "不能是学生本人"
-DUPLICATE_ACCOUNT = "账号「{account}」重复，已在{where}出现"
-ACCOUNT_TAKEN = "账号「{account}」已被数据库中的「{code}」使用"
-LEADING_ZEROS = (
-    "「{code}」与{where}的「{other}」只差开头的 0（Excel 会去掉数字开头的 0）；"
-    "请把该列设为文本，按原样填写"
-)
-NO_STAFF_ZEROS = "找不到工号为「{code}」的教职工；有工号「{other}」，Excel 可能去掉了开头的 0"
-NO_STUDENT_ZEROS = "找不到学号为「{code}」的学生；有学号「{other}」，Excel 可能去掉了开头的 0"
-IN_DATABASE = "数据库中"
+DUPLICATE_CODE = Wording(CHECK, "duplicate_code")
+KIND_CONFLICT = Wording(CHECK, "kind_conflict")
+NO_STAFF = Wording(CHECK, "no_staff")
+NO_STUDENT = Wording(CHECK, "no_student")
+NOT_STAFF = Wording(CHECK, "not_staff")
+NOT_STUDENT = Wording(CHECK, "not_student")
+NOT_ACADEMIC_MENTOR = Wording(CHECK, "not_academic_mentor")
+NOT_STUDENT_AFFAIRS = Wording(CHECK, "not_student_affairs")
+SELF_PEER = Wording(CHECK, "self_peer")
+DUPLICATE_ACCOUNT = Wording(CHECK, "duplicate_account")
+ACCOUNT_TAKEN = Wording(CHECK, "account_taken")
+LEADING_ZEROS = Wording(CHECK, "leading_zeros")
+NO_STAFF_ZEROS = Wording(CHECK, "no_staff_zeros")
+NO_STUDENT_ZEROS = Wording(CHECK, "no_student_zeros")
+IN_DATABASE = Wording(PLACE, "in_database")
 
 _SEAT_ROLES = {
     TeamRole.ACADEMIC_MENTOR: (frozenset({Role.ACADEMIC_MENTOR}), NOT_ACADEMIC_MENTOR),
@@ -95,7 +93,7 @@ def _zero_twins(unique: dict[str, Record], snapshot: Snapshot) -> Iterator[Issue
         if first is not record:
             where, other = first.sheet.where(first.row), first.code
         elif (known := stored.get(key)) is not None and known != code and known not in unique:
-            where, other = IN_DATABASE, known
+            where, other = str(IN_DATABASE), known
         else:
             continue
         reason = LEADING_ZEROS.format(code=code, where=where, other=other)
@@ -127,7 +125,7 @@ def _references(unique: dict[str, Record], snapshot: Snapshot) -> Iterator[Issue
 
 def _seat_problem(
     seat: str, code: str, record: Record, unique: dict[str, Record], snapshot: Snapshot
-) -> str | None:
+) -> Wording | None:
     kind, roles = _final(code, unique, snapshot)
     if seat == TeamRole.PEER_MENTOR:
         if code == record.code:

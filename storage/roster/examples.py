@@ -10,8 +10,9 @@ from datetime import date
 
 from storage.models import PersonKind
 from storage.people.categories import load_categories
+from storage.roster.wording import CHECK, Wording
 
-EXAMPLE_ROW = "这是导入模板中的示例行（{code} {name}），请删除后再导入"
+EXAMPLE_ROW = Wording(CHECK, "example_row")
 
 
 def staff_rows() -> list[dict[str, object]]:

@@ -11,26 +11,25 @@ from enum import Enum
 from storage.models import PersonKind, Role, TeamRole
 from storage.roster.sheet import CellValue
 from storage.roster.source import STAFF_KEY, STUDENT_KEY
+from storage.roster.wording import CELL, Wording
 
-MISSING = "必填，不能为空"
-MERGED_BLANK = "是合并单元格（{range}），请取消合并后在每一行填写"
-NOT_CLEARABLE = "必填，不能清空"
-TOO_LONG = "超过 {limit} 个字符"
-HAS_SPACE = "不能包含空格「{value}」"
-BAD_GENDER = "应为「男」或「女」，而不是「{value}」"
-BAD_DATE = "无法识别的日期「{value}」，请写成 2005-03-01"
-FUTURE_DATE = "「{value}」晚于今天，请核对出生日期"
-BAD_YEAR = "无效的年份「{value}」，请写四位数年份，如 2027"
-BAD_FLAG = "应为「是」或「否」，而不是「{value}」"
-BAD_PHONE = "无效的电话号码「{value}」"
-BAD_MOBILE = "手机号应为 11 位数字，「{value}」是 {digits} 位，请核对"
-BAD_LANDLINE = "电话号码位数不对「{value}」：手机号 11 位，座机带区号 10-12 位、不带区号 7-8 位"
-FORMULA_ERROR = "公式出错（{value}），请改为实际的值后重新导入"
-EXCEL_DATE = "这一列被 Excel 转成了日期（{value}），请把该列设为文本后重新填写"
-SCIENTIFIC = (
-    "「{value}」是 Excel 的科学计数法，号码的后几位已经丢失；请把该列设为文本，重新填写完整号码"
-)
-ROUNDED = "「{value}」超过 15 位，Excel 按数字保存时已丢失末尾几位；请把该列设为文本后重新填写"
+MISSING = Wording(CELL, "missing")
+MERGED_BLANK = Wording(CELL, "merged_blank")
+NOT_CLEARABLE = Wording(CELL, "not_clearable")
+TOO_LONG = Wording(CELL, "too_long")
+HAS_SPACE = Wording(CELL, "has_space")
+BAD_GENDER = Wording(CELL, "bad_gender")
+BAD_DATE = Wording(CELL, "bad_date")
+FUTURE_DATE = Wording(CELL, "future_date")
+BAD_YEAR = Wording(CELL, "bad_year")
+BAD_FLAG = Wording(CELL, "bad_flag")
+BAD_PHONE = Wording(CELL, "bad_phone")
+BAD_MOBILE = Wording(CELL, "bad_mobile")
+BAD_LANDLINE = Wording(CELL, "bad_landline")
+FORMULA_ERROR = Wording(CELL, "formula_error")
+EXCEL_DATE = Wording(CELL, "excel_date")
+SCIENTIFIC = Wording(CELL, "scientific")
+ROUNDED = Wording(CELL, "rounded")
 CLEAR = "（清空）"
 """Written in a cell, clears the stored value; a blank cell keeps it."""
 CLEAR_SPELLINGS = frozenset({CLEAR, "(清空)", "【清空】", "[清空]"})

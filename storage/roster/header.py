@@ -5,11 +5,12 @@ from __future__ import annotations
 from storage.roster.fields import COLUMNS
 from storage.roster.names import EXTRAS, column_name
 from storage.roster.sheet import Issue, Sheet, is_blank
+from storage.roster.wording import COLUMN, Wording
 
-UNKNOWN_COLUMN = "未知的列名，请按模板改名；不需要的列请删除"
-DUPLICATE_COLUMN = "列名重复"
-MISSING_COLUMN = "缺少必填列"
-UNNAMED_COLUMN = "该列有数据但没有列名"
+UNKNOWN_COLUMN = Wording(COLUMN, "unknown")
+DUPLICATE_COLUMN = Wording(COLUMN, "duplicate")
+MISSING_COLUMN = Wording(COLUMN, "missing")
+UNNAMED_COLUMN = Wording(COLUMN, "unnamed")
 
 
 def check_header(sheet: Sheet) -> list[Issue]:
@@ -34,8 +35,8 @@ def check_header(sheet: Sheet) -> list[Issue]:
     return issues + _unnamed_data(sheet)
 
 
-def _header_issue(sheet: Sheet, index: int, name: str, reason: str) -> Issue:
-    return sheet.issue(sheet.header_row, name, reason, index=index)
+def _header_issue(sheet: Sheet, index: int, name: str, reason: Wording) -> Issue:
+    return sheet.issue(sheet.header_row, name, str(reason), index=index)
 
 
 def _unnamed_data(sheet: Sheet) -> list[Issue]:
@@ -46,4 +47,4 @@ def _unnamed_data(sheet: Sheet) -> list[Issue]:
         for index, value in enumerate(values):
             if index not in named and index not in found and not is_blank(value):
                 found[index] = number
-    return [sheet.cell_issue(row, index, UNNAMED_COLUMN) for index, row in found.items()]
+    return [sheet.cell_issue(row, index, str(UNNAMED_COLUMN)) for index, row in found.items()]

@@ -17,10 +17,11 @@ from storage.roster.changes import PersonChange, RoleChange, person_changes, rol
 from storage.roster.checks import check_records
 from storage.roster.header import check_header
 from storage.roster.rows import Record, build_records
-from storage.roster.sheet import Issue, Progress, Sheet, Source, Ticker, row_ranges
+from storage.roster.sheet import ROW, ROWS_TOTAL, Issue, Progress, Sheet, Source, Ticker, row_ranges
 from storage.roster.source import read_sources
 from storage.roster.state import Snapshot, load_current, load_snapshot
 from storage.roster.template import write_template
+from storage.roster.wording import FILE, Wording
 from storage.roster.write import Plan, apply_plan, plan_changes
 
 __all__ = [
@@ -36,7 +37,7 @@ __all__ = [
     "write_template",
 ]
 
-NOTHING_TO_IMPORT = "文件中没有可导入的名单数据"
+NOTHING_TO_IMPORT = Wording(FILE, "nothing_to_import")
 _PHASES = 3  # read, check, write: progress counts every row once per phase
 
 
@@ -113,7 +114,7 @@ async def import_roster(
     issues.extend(problems)
     empty = [file for file in files if not file.rows]  # a misnamed sheet, a header alone
     if not issues and not sheets and not empty:
-        issues.append(Issue(0, 0, 0, 0, NOTHING_TO_IMPORT))
+        issues.append(Issue(0, 0, 0, 0, str(NOTHING_TO_IMPORT)))
     if issues or empty:
         raise RosterError(grouped(issues), empty=empty, notes=notes)
     known = (snapshot.people.get(code) for code in unique)
@@ -146,7 +147,7 @@ def grouped(issues: list[Issue]) -> list[str]:
     several rows (a dropdown filled down a column) becomes one line with its rows."""
     groups: dict[tuple[int, int, int, str], list[Issue]] = {}
     for issue in sorted(issues):
-        where = f"第{issue.row}行"
+        where = ROW.format(row=issue.row)
         key = (issue.source, issue.sheet, issue.column, issue.text.replace(where, "\0", 1))
         groups.setdefault(key, []).append(issue)
     lines: list[tuple[Issue, str]] = []
@@ -155,7 +156,9 @@ def grouped(issues: list[Issue]) -> list[str]:
             lines.extend((member, member.text) for member in members)
             continue
         rows = row_ranges([member.row for member in members])
-        text = pattern.replace("\0", f"第{rows}行", 1) + f"（共 {len(members)} 行）"
+        text = pattern.replace("\0", ROW.format(row=rows), 1) + ROWS_TOTAL.format(
+            count=len(members)
+        )
         lines.append((members[0], text))
     return [text for _, text in sorted(lines, key=lambda pair: pair[0])]
 

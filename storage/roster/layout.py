@@ -9,17 +9,18 @@ from dataclasses import dataclass, field
 from storage.roster.book import Span
 from storage.roster.names import EXTRAS, column_name
 from storage.roster.sheet import CellValue, Issue, Sheet, Ticker, is_blank, is_blank_row, row_ranges
+from storage.roster.wording import CELL, NOTE, Wording
 
 HEADER_SEARCH = 10
 """The header is looked for among this many rows that are not blank."""
 _LISTED_RANGES = 5  # in a note; more are counted
 _TICK = 1000
 
-IGNORED_COLUMNS = "已忽略列：{columns}"
-HIDDEN_ROWS = "第{rows}行是隐藏行，已跳过；如需导入请先取消隐藏"
-MERGED_FILLED = "「{column}」列有合并单元格（{ranges}），已把合并的值填入其中每一行，请核对"
-MORE_RANGES = "{ranges} 等 {count} 处"
-MERGED_ACROSS = "是合并单元格（{range}），请取消合并后在每个单元格中填写"
+IGNORED_COLUMNS = Wording(NOTE, "ignored_columns")
+HIDDEN_ROWS = Wording(NOTE, "hidden_rows")
+MERGED_FILLED = Wording(NOTE, "merged_filled")
+MORE_RANGES = Wording(NOTE, "more_ranges")
+MERGED_ACROSS = Wording(CELL, "merged_across")
 
 
 @dataclass

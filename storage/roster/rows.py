@@ -20,9 +20,10 @@ from storage.roster.fields import (
     is_clear,
 )
 from storage.roster.sheet import CellValue, Issue, Sheet, Ticker
+from storage.roster.wording import CELL, Wording
 
-UNKNOWN_CATEGORY = "未知类别{values}；可选：{known}（多个用 {separators} 分隔）"
-UNKNOWN_ROLE = "未知角色{values}；可选：{known}（多个用 {separators} 分隔）"
+UNKNOWN_CATEGORY = Wording(CELL, "unknown_category")
+UNKNOWN_ROLE = Wording(CELL, "unknown_role")
 _TICK = 1000
 
 
@@ -82,11 +83,11 @@ _SILENT = object()
 def _read(column: Column, raw: CellValue, merged: str | None) -> object:
     if raw is None or (type(raw) is str and not raw.strip()):
         if column.required:
-            raise Invalid(MISSING if merged is None else MERGED_BLANK.format(range=merged))
+            raise Invalid(str(MISSING) if merged is None else MERGED_BLANK.format(range=merged))
         return _SILENT
     if is_clear(raw):
         if column.required:
-            raise Invalid(NOT_CLEARABLE)
+            raise Invalid(str(NOT_CLEARABLE))
         return column.empty
     return column.parse(raw)
 
@@ -105,10 +106,10 @@ def _assign(record: Record, column: Column, value: object, categories: Mapping[s
     else:
         record.roles = _lookup(value, ROLE_NAMES, UNKNOWN_ROLE)
         if not record.roles and column.required:
-            raise Invalid(MISSING)
+            raise Invalid(str(MISSING))
 
 
-def _lookup(value: object, known: Mapping[str, str], unknown: str) -> frozenset[str]:
+def _lookup(value: object, known: Mapping[str, str], unknown: Wording) -> frozenset[str]:
     assert isinstance(value, tuple)
     missing = "".join(f"「{name}」" for name in value if name not in known)
     if missing:

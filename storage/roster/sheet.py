@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from storage.models import PersonKind
+from storage.roster.wording import PLACE, Wording
 
 CellValue = str | int | float | bool | datetime | date | time | timedelta | None
 """A cell as read: a workbook's typed value (a formula error as its text, e.g. "#N/A"; a
@@ -14,6 +15,9 @@ blank cell as "" or None) or a CSV field."""
 
 Progress = Callable[[int, int], None]
 """Called with (rows done, rows in total); total is 0 while it is still unknown."""
+ROW = Wording(PLACE, "row")
+COLUMN_AT = Wording(PLACE, "column")
+ROWS_TOTAL = Wording(PLACE, "rows_total")
 
 
 def is_blank(value: CellValue) -> bool:
@@ -59,15 +63,15 @@ class Sheet:
     def issue(self, row: int, column: str, reason: str, *, index: int | None = None) -> Issue:
         """An issue worded `第N行 列名: 原因`, prefixed with the sheet when there are several."""
         at = self.columns.get(column, -1) if index is None else index
-        text = f"{self.prefix}第{row}行 {column}: {reason}"
+        text = f"{self.where(row)} {column}: {reason}"
         return Issue(self.source, self.position, row, at, text)
 
     def cell_issue(self, row: int, index: int, reason: str) -> Issue:
         """An issue about a column that has no usable name, addressed by its position."""
-        return self.issue(row, f"第{index + 1}列", reason, index=index)
+        return self.issue(row, COLUMN_AT.format(number=index + 1), reason, index=index)
 
     def where(self, row: int) -> str:
-        return f"{self.prefix}第{row}行"
+        return self.prefix + ROW.format(row=row)
 
 
 class Ticker:

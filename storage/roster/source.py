@@ -15,6 +15,7 @@ from storage.roster.book import WORKBOOK_SUFFIXES, Book, BookError, Grid
 from storage.roster.layout import Layout, find_header, lay_out
 from storage.roster.names import column_name
 from storage.roster.sheet import CellValue, Issue, Sheet, Source, Ticker
+from storage.roster.wording import FILE, NOTE, Wording
 
 STUDENT_SHEET = "学生"
 STAFF_SHEET = "教职工"
@@ -28,14 +29,14 @@ _DELIMITERS = ",\t;"
 _SNIFF_LINES = 50
 _PROBE = 4096
 
-NO_FILE = "文件不存在"
-BAD_TYPE = "不支持的文件类型，请使用 Excel 工作簿（.xlsx、.xls）或 .csv 文件"
-BAD_WORKBOOK = "无法读取，不是有效的 Excel 工作簿；请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
-BAD_ENCODING = "无法识别文字编码，请另存为 UTF-8 或 GBK 编码的 CSV"
-BAD_CSV = "无法按 CSV 读取，请用 Excel 打开后另存为「CSV UTF-8（逗号分隔）」"
-UNKNOWN_KIND = f"表头中没有「{STUDENT_KEY}」或「{STAFF_KEY}」列，无法判断是学生还是教职工名单"
-BOTH_KINDS = f"表头中同时有「{STUDENT_KEY}」和「{STAFF_KEY}」列，学生和教职工请分成两个文件"
-HIDDEN_SHEET = "工作表「{sheet}」是隐藏的，已跳过；如需导入请先取消隐藏"
+NO_FILE = Wording(FILE, "no_file")
+BAD_TYPE = Wording(FILE, "bad_type")
+BAD_WORKBOOK = Wording(FILE, "bad_workbook")
+BAD_ENCODING = Wording(FILE, "bad_encoding")
+BAD_CSV = Wording(FILE, "bad_csv")
+UNKNOWN_KIND = Wording(FILE, "unknown_kind")
+BOTH_KINDS = Wording(FILE, "both_kinds")
+HIDDEN_SHEET = Wording(NOTE, "hidden_sheet")
 
 
 @dataclass
@@ -58,8 +59,9 @@ def read_sources(
     sources: list[Source] = []
     for index, path in enumerate(paths):
         found = _read_source(index, path, ticker, many=many)
-        if isinstance(found, str):
-            issues.append(Issue(index, 0, 0, 0, f"{path.name}: {found}"))
+        if isinstance(found, Wording):
+            reason = found.format(student_key=STUDENT_KEY, staff_key=STAFF_KEY)
+            issues.append(Issue(index, 0, 0, 0, f"{path.name}: {reason}"))
             continue
         sources.append(_source(path, found, many=many))
         sheets.extend((sheet, layout) for sheet, layout in found.sheets if sheet.header)
@@ -70,7 +72,7 @@ def read_sources(
     return [sheet for sheet, _ in sheets], issues, sources
 
 
-def _read_source(source: int, path: Path, ticker: Ticker, *, many: bool) -> _File | str:
+def _read_source(source: int, path: Path, ticker: Ticker, *, many: bool) -> _File | Wording:
     """The file's roster sheets and the names of all its sheets, or a problem."""
     if not path.is_file():
         return NO_FILE
@@ -92,7 +94,7 @@ def _source(path: Path, found: _File, *, many: bool) -> Source:
     return Source(path.name, counts, workbook=True, many=many, notes=found.notes)
 
 
-def _read_workbook(source: int, path: Path, ticker: Ticker, *, many: bool) -> _File | str:
+def _read_workbook(source: int, path: Path, ticker: Ticker, *, many: bool) -> _File | Wording:
     """The visible sheets named 学生 and 教职工; a hidden one is skipped with a note."""
     try:
         with Book(path) as book:
@@ -127,7 +129,7 @@ def _workbook_sheet(grid: Grid, name: str, source: int, ticker: Ticker) -> tuple
     return sheet, layout
 
 
-def _read_csv(source: int, path: Path, ticker: Ticker) -> _File | str:
+def _read_csv(source: int, path: Path, ticker: Ticker) -> _File | Wording:
     text = _decode(path.read_bytes())
     if text is None:
         return BAD_ENCODING

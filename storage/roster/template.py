@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font
 
+from messages.render import render
 from storage.people.categories import load_categories
 from storage.roster.examples import staff_rows, student_rows
 from storage.roster.fields import CLEAR, COLUMNS, ROLE_NAMES, SEPARATORS, Column
@@ -21,23 +22,15 @@ _TEXT_KEYS = {"学号", "工号", "联系电话", "家长电话", "学业导师"
 
 
 def _notes() -> list[str]:
-    categories = "、".join(category.name for category in load_categories())
-    return [
-        "填写说明",
-        "红色列名为必填列；其余列可留空，也可以整列删除。",
-        "第 2 行起是示例，导入前请删除或改成真实数据：示例行会被拒绝导入。",
-        f"更新已有人员时，留空的单元格保持数据库原值；要清除原值，请填「{CLEAR}」。",
-        "学号、工号、电话请按文本填写，以免 Excel 把长数字变成科学计数法。",
-        "性别：男 或 女。重点关注：是 或 否，留空为否。",
-        f"类别：可填多个，用 {' 或 '.join(SEPARATORS)} 分隔。可选：{categories}。",
-        f"角色：可填多个，分隔符同上。可选：{'、'.join(ROLE_NAMES)}。",
-        "学业导师填有「学业导师」角色的工号；学工教师填辅导员或班主任的工号；"
-        "朋辈导师填另一位学生的学号。",
-        "出生日期：日期格式，或写成 2005-03-01、2005/3/1、20050301。",
-        "企业微信账号、钉钉账号：每个账号只能属于一个人。",
-        "按学号/工号更新：重复导入同一文件不会有变化；文件中没有的人员不会被删除。",
-        "有任何一行出错时整个文件都不会导入，请按提示修改后重新导入。",
-    ]
+    """The lines of the 说明 sheet."""
+    notes = render(
+        "roster_template_notes",
+        clear=CLEAR,
+        separators=list(SEPARATORS),
+        categories=[category.name for category in load_categories()],
+        roles=list(ROLE_NAMES),
+    )
+    return notes.splitlines()
 
 
 def write_template(path: Path, *, overwrite: bool = False) -> None:

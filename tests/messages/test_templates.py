@@ -118,6 +118,52 @@ REMINDER_ROWS = [
         ],
     },
 ]  # fmt: skip
+DAYS = SimpleNamespace(start=date(2026, 9, 24), end=date(2026, 9, 30))
+POLICY = SimpleNamespace(
+    rules=[
+        SimpleNamespace(
+            title="谈心谈话", students="special", category=None, responsible="team",
+            remind="student_affairs", vacation=False, kinds=["谈心谈话", "心理疏导"],
+            cadence=SimpleNamespace(every_days=15, times=None, per=None),
+        ),
+        SimpleNamespace(
+            title="走访寝室", students="special", category="orphan", responsible="seat",
+            remind="student_affairs", vacation=True, kinds=["走访寝室"],
+            cadence=SimpleNamespace(every_days=None, times=2, per="month"),
+        ),
+    ],
+    key_periods=SimpleNamespace(
+        title="重点时段谈话", students="key_attention", category=None, responsible="team",
+        remind="academic_mentor", holiday_min_days=3, days_before=7, return_week_days=7,
+        kinds=["谈心谈话"],
+    ),
+    semesters=[
+        SimpleNamespace(
+            name="2026-2027学年第一学期", start=date(2026, 9, 7), end=date(2027, 1, 17),
+            exam_weeks=[DAYS], vacations=[DAYS], survey_weeks=DAYS,
+            ledger_deadline=date(2026, 10, 15),
+        )
+    ],
+    schedule=SimpleNamespace(
+        working_days_only=True, digest_time=datetime(2026, 9, 1, 8, 30),
+        quiet_hours=SimpleNamespace(
+            start=datetime(2026, 9, 1, 21, 30), end=datetime(2026, 9, 1, 7, 30)
+        ),
+    ),
+    escalation=SimpleNamespace(
+        nudge_after_days=3, admin_summary_after_days=7, key_attention_nudge_after_days=1,
+        key_attention_admin_summary_after_days=3,
+    ),
+)  # fmt: skip
+DEMO = SimpleNamespace(
+    colleges=["计算机学院", "文学院"], students=300, special=60, key_attention=12, staff=40,
+    peer_mentors=10, team_gaps=3, case_files=60, plans_missing=5, visit_logs=700, risk_logs=7,
+    well_known=[
+        SimpleNamespace(key="counsellor", code="T0002", name="王芳", college="计算机学院",
+                        students=25),
+        SimpleNamespace(key="student", code="2025010001", name="张三", college=None, students=0),
+    ],
+)  # fmt: skip
 SAMPLES: dict[str, dict[str, Any]] = {
     **{key: {} for key in PLAIN},
     **{f"role_{role}": {} for role in ROLES},
@@ -237,6 +283,25 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "data_exists": True,
     },
     "cli_simulator_url": {"url": "http://127.0.0.1:8000/sim"},
+    "cli_demo_loaded": {"summary": DEMO, "seed": 7, "kinds": "谈心谈话 300", "url": "http://sim"},
+    "cli_demo_no_schema": {"error": "no such table: person"},
+    "cli_demo_not_empty": {},
+    "cli_demo_skipped": {"url": "http://127.0.0.1:8000/sim"},
+    "cli_help": {"topic": "roster import --dry-run"},
+    "cli_help_labels": {"label": "OPTIONS_PANEL_TITLE"},
+    "cli_policy_shipped": {},
+    "cli_policy_summary": {
+        "policy": POLICY,
+        "source": "policy.toml",
+        "today": date(2026, 11, 23),
+        "semester": POLICY.semesters[0],
+        "upcoming": False,
+        "periods": [SimpleNamespace(name="国庆节前", span=DAYS, reason="国庆节", cause=DAYS)],
+        "categories": {"orphan": "孤儿"},
+        "seats": {"student_affairs": "学工教师", "academic_mentor": "学业导师"},
+        "notes": ["2027 年的法定节假日尚未公布，按周末和策略文件中的假日计算"],
+    },
+    "cli_unknown_timezone": {"name": "Mars/Olympus"},
     "cli_usage_error": {
         "kind": "bad_value",
         "name": "--today",
@@ -291,6 +356,20 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "roster_roles_unconfirmed": {"people": ["王芳（T2）"], "roles": ["学院管理员"]},
     "roster_roles_confirm_needed": {"people": ["王芳（T2）"], "roles": ["学院管理员"]},
+    "roster_cell": {"what": "bad_mobile", "value": "1380000111", "digits": 10},
+    "roster_check": {"what": "leading_zeros", "code": "123", "where": "第3行", "other": "00123"},
+    "roster_column": {"what": "unknown"},
+    "roster_file": {"what": "unknown_kind", "student_key": "学号", "staff_key": "工号"},
+    "roster_note": {"what": "merged_filled", "column": "学院", "ranges": "D2:D5"},
+    "roster_place": {"what": "rows_total", "count": 3},
+    "roster_template_notes": {
+        "clear": "（清空）",
+        "separators": ["、", ","],
+        "categories": ["孤儿", "残疾"],
+        "roles": ["辅导员"],
+    },
+    "roster_template_suffix": {},
+    "roster_template_written": {"file": "名单模板.xlsx"},
     "remind_survey": {"semester": SEMESTER, "survey": SEMESTER.survey_weeks},
     "remind_ledger": {"semester": SEMESTER, "college": "计算机学院", "days_left": 7},
     "remind_team_gaps": {
@@ -308,6 +387,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "students": [PERSON, {"name": "李四", "class_name": None}],
             }
         ],
+    },
+    "remind_summary_school": {
+        "days": 7,
+        "key_days": 3,
+        "rows": [
+            {"college": "计算机学院", "count": 6, "students": 4, "teachers": 2},
+            {"college": None, "count": 1, "students": 1, "teachers": 1},
+        ],
+        "total": {"count": 7, "students": 5, "teachers": 3},
     },
 }
 
