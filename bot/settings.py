@@ -14,6 +14,7 @@ from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_valid
 from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.channels.registry import account_matching_of
 from handlers.context import HandlerConfig
 from handlers.policy.load import Policy, PolicyError, load_policy
 from messages.render import render
@@ -191,6 +192,8 @@ class Settings(BaseSettings):
         return self._policy[1]
 
     def handler_config(self, channels: tuple[str, ...]) -> HandlerConfig:
+        """What handlers are given; how each channel addresses people comes from the
+        channels' own descriptions (bot.channels.registry)."""
         return HandlerConfig(
             tz=self.tz,
             hotline=self.hotline,
@@ -198,6 +201,7 @@ class Settings(BaseSettings):
             crisis_words=self.crisis_word_list(),
             alert_escalation=timedelta(minutes=self.alert_escalate_minutes),
             policy=self.policy(),
+            account_match=account_matching_of(channels),
         )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from handlers.context import Context
 from handlers.envelopes import Outbound
 from storage.messaging import outbox
-from storage.models import Channel
+from storage.people.identify import AccountMatch
 from storage.people.queries import accounts_for, codes_for
 
 
@@ -38,17 +38,18 @@ async def send_to_people(
 
 
 async def _routes(ctx: Context, person_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-    """person id → (channel, recipient), in the configured order of preference."""
+    """person id → (channel, recipient), in the configured order of preference; each channel
+    addresses people the way it says (`HandlerConfig.match_for`)."""
+    matches = {channel: ctx.config.match_for(channel) for channel in ctx.config.channels}
     accounts = await accounts_for(ctx.session, person_ids)
-    codes = (
-        await codes_for(ctx.session, person_ids) if Channel.SIMULATOR in ctx.config.channels else {}
-    )
+    by_code = AccountMatch.ROSTER_CODE in matches.values()
+    codes = await codes_for(ctx.session, person_ids) if by_code else {}
     routes: dict[int, tuple[str, str]] = {}
     for person_id in person_ids:
-        for channel in ctx.config.channels:
+        for channel, match in matches.items():
             recipient = (
                 codes.get(person_id)
-                if channel == Channel.SIMULATOR
+                if match is AccountMatch.ROSTER_CODE
                 else accounts.get((person_id, channel))
             )
             if recipient:

@@ -1,21 +1,28 @@
-"""What every channel shares: the envelopes, the sender protocol and the error tree."""
+"""What every channel shares: its self-description, the envelopes, the sender protocol, the
+passive-reply window and the error tree."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from handlers.envelopes import Button, Inbound, Outbound
+from storage.messaging.outbox import IN_RESPONSE  # marks a reply that rode in the response
+from storage.people.identify import AccountMatch
 
 __all__ = [
+    "IN_RESPONSE",
+    "AccountMatch",
     "Button",
     "ChannelError",
+    "ChannelTraits",
     "ConfigurationError",
     "Delivery",
     "Inbound",
     "Outbound",
+    "PassiveWindow",
     "PlatformError",
     "Sender",
     "SignatureError",
@@ -46,6 +53,59 @@ def clean_text(text: str) -> str:
     if _SURROGATE.search(text):
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return _HIDDEN.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelTraits:
+    """What a channel is like, declared by the channel: the generic pipeline (dispatch, the
+    outbox sender, the handlers through `HandlerConfig`) asks this and never names a channel."""
+
+    name: str
+    account_match: AccountMatch
+    """How an account in its callbacks names a person: a messenger id or a roster code."""
+    batch_size: int
+    """Recipients one active-send call may carry."""
+    per_member_per_minute: int | None = None
+    """Active sends a member may receive a minute (more are dropped); None: no published cap."""
+    passive_seconds: float | None = None
+    """How long the platform waits for the HTTP response, in which one reply may ride
+    (`PassiveWindow`); None: no reply travels in the response that way."""
+    replies_in_response: bool = False
+    """Every reply is handed over in the response itself (the simulator's page)."""
+    buttons: bool = True
+    """Buttons on a card can be pressed (else the card is sent as its text)."""
+    files: bool = True
+    """A file message arrives as a file."""
+
+
+@dataclass(slots=True)
+class PassiveWindow:
+    """Whether one reply may ride in the HTTP response (a channel with `passive_seconds`);
+    claimed by the dispatcher or closed by the route when the platform's deadline is near,
+    whichever comes first, so the reply travels exactly one way."""
+
+    fits: Callable[[Outbound], bool]
+    """Whether a reply may ride in the response at all (the channel's format limits)."""
+    state: str = "open"
+    abandoned: bool = False
+    """The response left without a claimed reply: the dispatcher queues it after all."""
+
+    def claim(self) -> bool:
+        if self.state == "open":
+            self.state = "claimed"
+        return self.state == "claimed"
+
+    def close(self) -> bool:
+        """The route stops waiting; False when a reply was already claimed for the response."""
+        if self.state == "open":
+            self.state = "closed"
+        return self.state == "closed"
+
+    def choose(self, replies: Sequence[Outbound]) -> Outbound | None:
+        """The reply that may ride: only a lone one, so replies never overtake each other."""
+        if len(replies) != 1 or not self.fits(replies[0]):
+            return None
+        return replies[0]
 
 
 class ChannelError(Exception):

@@ -1,8 +1,9 @@
 """The inbound pipeline shared by every channel: identify, dedupe, route, record replies.
 
-Replies become outbox rows in the same transaction as the handler's writes. A channel with a
-passive-reply window (WeCom) may carry one reply in the HTTP response; `PassiveWindow` decides,
-without races, whether that reply travels in the response or through the outbox.
+Replies become outbox rows in the same transaction as the handler's writes. A channel whose
+HTTP response can carry a reply hands over a `PassiveWindow` (bot.channels.base), which decides
+without races whether that reply travels in the response or through the outbox. How a
+channel's accounts name people comes from its description, through `HandlerConfig`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.channels.base import IN_RESPONSE, PassiveWindow
 from bot.clock import Clock
 from bot.inbound.batch import Batcher
 from bot.inbound.pending import Safekeeping
@@ -31,30 +33,7 @@ from storage.messaging.inbound import first_deliveries
 from storage.models import OutboxMessage
 from storage.people.identify import lookup_key
 
-PASSIVE = "passive"
-
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class PassiveWindow:
-    """Whether one reply may ride in the HTTP response; claimed by the handler or closed by
-    the route when the platform's deadline is near, whichever comes first."""
-
-    fits: Callable[[Outbound], bool]
-    state: str = "open"
-    abandoned: bool = False
-
-    def claim(self) -> bool:
-        if self.state == "open":
-            self.state = "claimed"
-        return self.state == "claimed"
-
-    def close(self) -> bool:
-        """The route stops waiting; False when a reply was already claimed for the response."""
-        if self.state == "open":
-            self.state = "closed"
-        return self.state == "closed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +99,8 @@ class Dispatcher:
         its response (the simulator); `window`: at most one reply may (WeCom)."""
         message_id.set(f"{inbound.channel}:{inbound.message_id}")
         message = _Message(inbound, window, delivered, self.clock.now())
-        key = (inbound.channel, lookup_key(inbound.channel, inbound.account))
+        match = self.config.match_for(inbound.channel)
+        key = (inbound.channel, lookup_key(inbound.account, match=match))
         return await self._batcher.submit(message, key=key)
 
     async def _handle_batch(self, batch: list[_Message]) -> list[Outcome]:
@@ -175,9 +155,10 @@ class Dispatcher:
         for channel in {message.inbound.channel for message in batch}:
             mine = [message for message in batch if message.inbound.channel == channel]
             accounts = [message.inbound.account for message in mine]
-            known = await identify_many(session, channel=channel, accounts=accounts)
+            match = self.config.match_for(channel)
+            known = await identify_many(session, channel=channel, accounts=accounts, match=match)
             for message in mine:
-                who = known.get(lookup_key(channel, message.inbound.account))
+                who = known.get(lookup_key(message.inbound.account, match=match))
                 if who is not None:
                     found[id(message)] = who
         return found
@@ -225,7 +206,7 @@ class Dispatcher:
                 idempotency_key=_reply_key(a.message.inbound, index),
                 now=a.message.now,
                 delivered=a.message.delivered or reply is a.passive,
-                platform_msgid=PASSIVE if reply is a.passive else None,
+                platform_msgid=IN_RESPONSE if reply is a.passive else None,
             )
             for a in answered
             for index, reply in enumerate(a.replies)
@@ -275,13 +256,10 @@ class Dispatcher:
     async def _stored_passive(self, session: AsyncSession, inbound: Inbound) -> Outbound | None:
         """A retried delivery gets the same passive reply again, without running handlers."""
         row = await outbox.by_key(session, _reply_key(inbound, 0))
-        if row is None or row.platform_msgid != PASSIVE:
+        if row is None or row.platform_msgid != IN_RESPONSE:
             return None
         return Outbound.from_payload(outbox.payload_of(row))
 
 
 def _choose_passive(replies: list[Outbound], window: PassiveWindow | None) -> Outbound | None:
-    """Only a single reply goes passively, so replies never overtake each other."""
-    if window is None or len(replies) != 1 or not window.fits(replies[0]):
-        return None
-    return replies[0]
+    return None if window is None else window.choose(replies)

@@ -4,6 +4,12 @@ Runs as a fast path in the web process (woken right after a commit that queued r
 the sweeper in the clock process. Leases make concurrent senders safe; a batch keeps its id and
 its recipient order across retries, so a resend after a crash is byte-identical and platforms
 with duplicate checks (WeCom `enable_duplicate_check`) deliver it once.
+
+This runs for nearly every reply, so the database work is a few Core statements per round, not
+per row: one UPDATE … RETURNING leases the rows (with what sending needs), one executemany
+stores new batch ids, and results are written by one executemany per transaction, shared by
+the batches that finish while an earlier write is under way (the inbound `Batcher`). A result
+is written only while the row's lease is still ours (its attempt count is the token).
 """
 
 from __future__ import annotations
@@ -23,10 +29,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.background import in_background
 from bot.channels.base import ConfigurationError, Delivery, Sender, TransientError
 from bot.clock import Clock
+from bot.inbound.batch import Batcher
 from handlers.envelopes import Outbound
 from storage.db import session_scope
 from storage.messaging import outbox
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +44,16 @@ WINDOW = timedelta(minutes=1)
 class Batch:
     channel: str
     batch_id: str
-    row_ids: list[int]
-    recipients: list[str]
+    rows: list[outbox.Leased]
     message: Outbound
+
+    @property
+    def row_ids(self) -> list[int]:
+        return [row.id for row in self.rows]
+
+    @property
+    def recipients(self) -> list[str]:
+        return [row.recipient for row in self.rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +88,7 @@ class OutboxSender:
         self._rng = rng or random.Random()
         self._gate = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
+        self._recorder: Batcher[list[outbox.Outcome], None] = Batcher(self._write)
 
     def wake(self) -> None:
         """Rows were queued: send them now rather than at the next sweep."""
@@ -117,6 +132,8 @@ class OutboxSender:
                 log.exception("outbox sweep failed; will retry")
 
     async def _claim(self) -> list[Batch]:
+        """Lease what is due, hold back what a per-minute cap forbids, and give each new batch
+        its id, in one transaction of a few statements whatever the number of rows."""
         now = self.clock.now()
         async with session_scope(self.sessions) as session:
             rows = await outbox.claim_due(
@@ -126,16 +143,19 @@ class OutboxSender:
                 lease=self.lease,
                 limit=self.claim_limit,
             )
+            if not rows:
+                return []
             fresh = [row for row in rows if row.batch_id is None]
             held = await self._hold_back(session, fresh, now)
-            sendable = [row for row in rows if row.id not in held]
-            return self._batches(sendable)
+            batches = self._batches([row for row in rows if row.id not in held])
+            await outbox.assign_batches(session, _new_batch_ids(batches, rows))
+            return batches
 
     async def _hold_back(
-        self, session: AsyncSession, rows: list[OutboxMessage], now: datetime
-    ) -> set[int | None]:
+        self, session: AsyncSession, rows: list[outbox.Leased], now: datetime
+    ) -> set[int]:
         """Keep each member under the platform's per-minute cap (WeCom drops the excess)."""
-        held: set[int | None] = set()
+        until: dict[int, datetime] = {}
         for channel, sender in self.senders.items():
             cap = sender.per_member_per_minute
             mine = [row for row in rows if row.channel == channel]
@@ -151,16 +171,14 @@ class OutboxSender:
                 times = recent.setdefault(row.recipient, [])
                 if len(times) < cap:
                     times.append(now)
-                    continue
-                held.add(row.id)
-                row.status, row.lease_until = OutboxStatus.RETRYING, None
-                row.next_attempt_at, row.attempts = sorted(times)[-cap] + WINDOW, row.attempts - 1
-        await session.flush()
-        return held
+                else:
+                    until[row.id] = sorted(times)[-cap] + WINDOW
+        await outbox.hold_back(session, until)
+        return set(until)
 
-    def _batches(self, rows: Sequence[OutboxMessage]) -> list[Batch]:
+    def _batches(self, rows: Sequence[outbox.Leased]) -> list[Batch]:
         """Group by existing batch id (a retry resends the same batch) or by content."""
-        groups: dict[tuple[str, str], list[OutboxMessage]] = {}
+        groups: dict[tuple[str, str], list[outbox.Leased]] = {}
         for row in rows:
             key = ("batch", row.batch_id) if row.batch_id else (row.channel, row.content_key)
             groups.setdefault(key, []).append(row)
@@ -201,49 +219,65 @@ class OutboxSender:
     async def _record(
         self, batch: Batch, deliveries: Sequence[Delivery], *, keep_batch: bool = False
     ) -> None:
+        """Each row's outcome; batches that finish while another's are being written wait and
+        share the next transaction (one executemany for all of them)."""
         by_recipient = {d.recipient.lower(): d for d in deliveries}
         now = self.clock.now()
-        async with session_scope(self.sessions) as session:
-            for row in await outbox.rows_by_id(session, batch.row_ids):
-                missing = Delivery(row.recipient, "retry", error="no result from platform")
-                delivery = by_recipient.get(row.recipient.lower(), missing)
-                self._apply(row, delivery, now, keep_batch=keep_batch)
-            await session.flush()
+        outcomes = []
+        for row in batch.rows:
+            missing = Delivery(row.recipient, "retry", error="no result from platform")
+            delivery = by_recipient.get(row.recipient.lower(), missing)
+            outcomes.append(self._outcome(row, batch.batch_id, delivery, now, keep_batch))
+        await self._recorder.submit(outcomes, key=batch.batch_id)
 
-    def _apply(
-        self, row: OutboxMessage, delivery: Delivery, now: datetime, *, keep_batch: bool
-    ) -> None:
-        row.lease_until = None
+    async def _write(self, work: list[list[outbox.Outcome]]) -> list[None]:
+        async with session_scope(self.sessions) as session:
+            await outbox.record(session, [outcome for outcomes in work for outcome in outcomes])
+        return [None] * len(work)
+
+    def _outcome(
+        self, row: outbox.Leased, batch_id: str, delivery: Delivery, now: datetime, keep: bool
+    ) -> outbox.Outcome:
+        done = outbox.Outcome(row.id, row.attempts, OutboxStatus.SENT, batch_id=batch_id)
         if delivery.status == "sent":
-            row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, None
-            row.platform_msgid, row.response_code = delivery.msgid, delivery.response_code
-        elif delivery.status == "failed" or row.attempts >= self.policy.max_attempts:
+            return done._replace(
+                platform_msgid=delivery.msgid, response_code=delivery.response_code, sent_at=now
+            )
+        if delivery.status == "failed" or row.attempts >= self.policy.max_attempts:
             reason = delivery.error or "failed"
             if delivery.status != "failed":
                 reason = f"gave up after {row.attempts} attempts: {reason}"
-            row.status, row.last_error = OutboxStatus.FAILED, reason[:500]
             log.warning("outbox row %s failed permanently: %s", row.id, reason)
-        else:
-            delay = (
-                timedelta(seconds=delivery.retry_after)
-                if delivery.retry_after is not None
-                else self.policy.delay(row.attempts, self._rng)
-            )
-            row.status, row.next_attempt_at = OutboxStatus.RETRYING, now + delay
-            row.last_error = (delivery.error or "retry")[:500]
-            if not keep_batch:
-                row.batch_id = None
+            return done._replace(status=OutboxStatus.FAILED, last_error=reason[:500])
+        delay = (
+            timedelta(seconds=delivery.retry_after)
+            if delivery.retry_after is not None
+            else self.policy.delay(row.attempts, self._rng)
+        )
+        return done._replace(
+            status=OutboxStatus.RETRYING,
+            next_attempt_at=now + delay,
+            last_error=(delivery.error or "retry")[:500],
+            batch_id=batch_id if keep else None,
+        )
 
 
-def _batch(rows: Sequence[OutboxMessage]) -> Batch:
+def _batch(rows: Sequence[outbox.Leased]) -> Batch:
     """Rows of one batch share content; a new batch gets an id that survives retries."""
-    batch_id = rows[0].batch_id or uuid.uuid4().hex
-    for row in rows:
-        row.batch_id = batch_id
     return Batch(
         channel=rows[0].channel,
-        batch_id=batch_id,
-        row_ids=[row.id or 0 for row in rows],
-        recipients=[row.recipient for row in rows],
+        batch_id=rows[0].batch_id or uuid.uuid4().hex,
+        rows=list(rows),
         message=Outbound.from_payload(outbox.payload_of(rows[0])),
     )
+
+
+def _new_batch_ids(batches: Sequence[Batch], rows: Sequence[outbox.Leased]) -> dict[int, str]:
+    """row id → batch id, for the rows whose batch is new (to be stored before sending)."""
+    stored = {row.id: row.batch_id for row in rows}
+    return {
+        row.id: batch.batch_id
+        for batch in batches
+        for row in batch.rows
+        if stored[row.id] != batch.batch_id
+    }

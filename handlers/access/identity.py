@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person
 from storage.people import identify as senders
+from storage.people.identify import AccountMatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,14 +29,21 @@ def _identity(found: senders.Found) -> Identity:
     return Identity(person=found.person, roles=found.roles, conversing=found.conversing)
 
 
-async def identify(session: AsyncSession, *, channel: str, account: str) -> Identity | None:
-    found = await senders.identify(session, channel=channel, account=account)
+async def identify(
+    session: AsyncSession,
+    *,
+    channel: str,
+    account: str,
+    match: AccountMatch = AccountMatch.MESSENGER_ACCOUNT,
+) -> Identity | None:
+    """`match`: how the channel's accounts name people (`HandlerConfig.match_for`)."""
+    found = await senders.identify(session, channel=channel, account=account, match=match)
     return None if found is None else _identity(found)
 
 
 async def identify_many(
-    session: AsyncSession, *, channel: str, accounts: Sequence[str]
+    session: AsyncSession, *, channel: str, accounts: Sequence[str], match: AccountMatch
 ) -> dict[str, Identity]:
-    """Identities by `senders.lookup_key(channel, account)`; strangers are absent."""
-    found = await senders.identify_many(session, channel=channel, accounts=accounts)
+    """Identities by `senders.lookup_key(account, match=match)`; strangers are absent."""
+    found = await senders.identify_many(session, channel=channel, accounts=accounts, match=match)
     return {key: _identity(each) for key, each in found.items()}

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, insert, or_, update
+from sqlalchemy import and_, bindparam, func, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus
+
+IN_RESPONSE = "passive"
+"""The platform_msgid of a row whose reply rode in the HTTP response (a passive reply): it
+was no active send, and a retried delivery is answered with it again."""
 
 
 async def enqueue(
@@ -132,7 +137,7 @@ async def by_key(session: AsyncSession, idempotency_key: str) -> OutboxMessage |
     return (await session.exec(query)).first()
 
 
-def payload_of(row: OutboxMessage) -> dict[str, Any]:
+def payload_of(row: OutboxMessage | Leased) -> dict[str, Any]:
     data = json.loads(row.payload)
     assert isinstance(data, dict)
     return data
@@ -141,33 +146,153 @@ def payload_of(row: OutboxMessage) -> dict[str, Any]:
 DUE_STATUSES = (OutboxStatus.QUEUED, OutboxStatus.RETRYING)
 
 
+class Leased(NamedTuple):
+    """A row leased to a sender: what sending it needs, read in the claim itself."""
+
+    id: int
+    channel: str
+    recipient: str
+    idempotency_key: str
+    content_key: str
+    batch_id: str | None
+    status: str
+    lease_until: datetime
+    attempts: int
+    """Counted up by every claim: the lease's token, so only its holder records a result."""
+    payload: str
+
+
+_T = OutboxMessage.__table__.c  # type: ignore[attr-defined]
+
+
+@cache
+def _claim_statement(*, skip_locked: bool) -> Any:
+    """One UPDATE … RETURNING: lease due rows (and rows whose sender died mid-lease), oldest
+    first. The subquery locks them FOR UPDATE SKIP LOCKED on PostgreSQL, so concurrent
+    senders take disjoint rows; SQLite has one writer and no such clause."""
+    due = and_(_T.status.in_(DUE_STATUSES), _T.next_attempt_at <= bindparam("now"))
+    stale = and_(_T.status == OutboxStatus.SENDING, _T.lease_until < bindparam("now"))
+    chosen = (
+        select(_T.id)
+        .where(_T.channel.in_(bindparam("channels", expanding=True)))
+        .where(or_(due, stale))
+        .order_by(_T.id)
+        .limit(bindparam("limit"))
+    )
+    if skip_locked:
+        chosen = chosen.with_for_update(skip_locked=True)
+    return (
+        update(OutboxMessage)
+        .where(_T.id.in_(chosen.scalar_subquery()))
+        .values(
+            status=OutboxStatus.SENDING, lease_until=bindparam("lease"), attempts=_T.attempts + 1
+        )
+        .returning(*(getattr(_T, name) for name in Leased._fields))
+    )
+
+
 async def claim_due(
     session: AsyncSession, *, channels: Sequence[str], now: datetime, lease: timedelta, limit: int
-) -> list[OutboxMessage]:
-    """Lease due rows (and rows whose sender died mid-lease) to this sender, oldest first.
+) -> list[Leased]:
+    """Lease due rows to this sender, oldest first, in one statement (no ORM objects: this runs
+    for every reply)."""
+    connection = await session.connection()
+    statement = _claim_statement(skip_locked=connection.dialect.name == "postgresql")
+    params = {"now": now, "lease": now + lease, "channels": list(channels), "limit": limit}
+    result = await connection.execute(statement, params)
+    return sorted((Leased(*row) for row in result), key=lambda row: row.id)
 
-    PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent senders take disjoint rows.
-    """
-    due = and_(
-        col(OutboxMessage.status).in_(DUE_STATUSES), col(OutboxMessage.next_attempt_at) <= now
+
+_BATCH = (
+    update(OutboxMessage)
+    .where(_T.id == bindparam("row_id"))
+    .values(batch_id=bindparam("new_batch_id"))
+)
+
+
+async def assign_batches(session: AsyncSession, batches: Mapping[int, str]) -> None:
+    """row id → the id of the batch it now belongs to: kept across retries, so a resend after
+    a crash is the identical request (one executemany)."""
+    if batches:
+        rows = [{"row_id": row_id, "new_batch_id": batch} for row_id, batch in batches.items()]
+        await (await session.connection()).execute(_BATCH, rows)
+
+
+_HOLD = (
+    update(OutboxMessage)
+    .where(_T.id == bindparam("row_id"))
+    .values(
+        status=OutboxStatus.RETRYING,
+        lease_until=None,
+        next_attempt_at=bindparam("until"),
+        attempts=_T.attempts - 1,
     )
-    stale = and_(
-        col(OutboxMessage.status) == OutboxStatus.SENDING, col(OutboxMessage.lease_until) < now
+)
+
+
+async def hold_back(session: AsyncSession, until: Mapping[int, datetime]) -> None:
+    """Give leased rows back unattempted, due again at a moment (a per-minute cap is full)."""
+    if until:
+        rows = [{"row_id": row_id, "until": at} for row_id, at in until.items()]
+        await (await session.connection()).execute(_HOLD, rows)
+
+
+class Outcome(NamedTuple):
+    """What became of a leased row: its columns after the attempt."""
+
+    row_id: int
+    attempts: int
+    status: str
+    next_attempt_at: datetime | None = None
+    """None: unchanged."""
+    last_error: str | None = None
+    platform_msgid: str | None = None
+    response_code: str | None = None
+    sent_at: datetime | None = None
+    batch_id: str | None = None
+
+
+_RECORD = (
+    update(OutboxMessage)
+    .where(_T.id == bindparam("row_id"))
+    .where(_T.attempts == bindparam("leased_attempts"))
+    .where(_T.status == OutboxStatus.SENDING)
+    .values(
+        status=bindparam("new_status"),
+        lease_until=None,
+        next_attempt_at=func.coalesce(
+            bindparam("new_next", type_=_T.next_attempt_at.type), _T.next_attempt_at
+        ),
+        last_error=bindparam("new_error"),
+        platform_msgid=bindparam("new_msgid"),
+        response_code=bindparam("new_code"),
+        sent_at=bindparam("new_sent_at", type_=_T.sent_at.type),
+        batch_id=bindparam("new_batch"),
     )
-    query = (
-        select(OutboxMessage)
-        .where(col(OutboxMessage.channel).in_(channels))
-        .where(or_(due, stale))
-        .order_by(col(OutboxMessage.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    rows = list((await session.exec(query)).all())
-    for row in rows:
-        row.status, row.lease_until = OutboxStatus.SENDING, now + lease
-        row.attempts += 1
-    await session.flush()
-    return rows
+)
+
+
+async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
+    """Record attempts in one executemany, without reading the rows again. Only the lease's
+    holder records: a row claimed again since (its lease ran out) keeps the newer attempt's
+    outcome."""
+    if not outcomes:
+        return
+    rows = [
+        {
+            "row_id": o.row_id,
+            "leased_attempts": o.attempts,
+            "new_status": o.status,
+            "new_next": o.next_attempt_at,
+            "new_error": o.last_error,
+            "new_msgid": o.platform_msgid,
+            "new_code": o.response_code,
+            "new_sent_at": o.sent_at,
+            "new_batch": o.batch_id,
+        }
+        for o in outcomes
+    ]
+    await (await session.connection()).execute(_RECORD, rows)
 
 
 async def recent_sends(
@@ -183,7 +308,7 @@ async def recent_sends(
         .where(
             or_(
                 col(OutboxMessage.platform_msgid).is_(None),
-                col(OutboxMessage.platform_msgid) != "passive",
+                col(OutboxMessage.platform_msgid) != IN_RESPONSE,
             )
         )
     )
@@ -195,7 +320,7 @@ async def recent_sends(
 
 
 async def rows_by_id(session: AsyncSession, ids: Sequence[int]) -> list[OutboxMessage]:
-    query = select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).with_for_update()
+    query = select(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
     return list((await session.exec(query)).all())
 
 

@@ -4,6 +4,7 @@ is open, for one account or for every sender of a batch in one round trip."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -12,7 +13,6 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
-    Channel,
     Conversation,
     MessengerAccount,
     Person,
@@ -32,26 +32,47 @@ class Found(NamedTuple):
     """Whether a form is open for this person on the channel asked about."""
 
 
-def lookup_key(channel: str, account: str) -> str:
-    """How an account is matched: roster codes on the simulator, ids case-insensitively."""
-    return account.strip() if channel == Channel.SIMULATOR else account_key(account)
+class AccountMatch(StrEnum):
+    """How a channel's accounts name people; the channel says which (bot.channels.base)."""
+
+    MESSENGER_ACCOUNT = "messenger_account"
+    """A platform id stored in MessengerAccount, matched case-insensitively (`account_key`)."""
+    ROSTER_CODE = "roster_code"
+    """The person's roster code itself (the simulator: anyone on the roster)."""
 
 
-async def identify(session: AsyncSession, *, channel: str, account: str) -> Found | None:
-    found = await identify_many(session, channel=channel, accounts=[account])
-    return found.get(lookup_key(channel, account))
+def lookup_key(account: str, *, match: AccountMatch) -> str:
+    """The key an account is matched by: a roster code as typed, an id by `account_key`."""
+    return account.strip() if match is AccountMatch.ROSTER_CODE else account_key(account)
+
+
+async def identify(
+    session: AsyncSession,
+    *,
+    channel: str,
+    account: str,
+    match: AccountMatch = AccountMatch.MESSENGER_ACCOUNT,
+) -> Found | None:
+    found = await identify_many(session, channel=channel, accounts=[account], match=match)
+    return found.get(lookup_key(account, match=match))
 
 
 async def identify_many(
-    session: AsyncSession, *, channel: str, accounts: Sequence[str]
+    session: AsyncSession,
+    *,
+    channel: str,
+    accounts: Sequence[str],
+    match: AccountMatch = AccountMatch.MESSENGER_ACCOUNT,
 ) -> dict[str, Found]:
-    """Senders by `lookup_key`; unknown accounts are absent.
+    """Senders by `lookup_key`; unknown accounts are absent. `channel` picks the messenger
+    accounts (for MESSENGER_ACCOUNT) and the open form; `match` comes from the channel.
 
     This runs for every inbound message, so it is a Core query (no ORM identity map, a tenth
     of the cost) and the person is a detached snapshot without the encrypted contact columns:
     nothing about identity needs them."""
-    keys = sorted({lookup_key(channel, account) for account in accounts})
-    query = _identify_query(by_code=channel == Channel.SIMULATOR, many=len(keys) > 1)
+    keys = sorted({lookup_key(account, match=match) for account in accounts})
+    by_code = match is AccountMatch.ROSTER_CODE
+    query = _identify_query(by_code=by_code, many=len(keys) > 1)
     params = {"keys": keys} if len(keys) > 1 else {"key": keys[0]}
     connection = await session.connection()
     result = await connection.execute(query, params | {"channel": channel})

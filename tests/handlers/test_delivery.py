@@ -11,12 +11,17 @@ from handlers.context import Context, HandlerConfig
 from handlers.delivery import send_to_people
 from handlers.envelopes import text
 from storage.models import OutboxMessage
+from storage.people.identify import AccountMatch
 from tests.fakes.clock import FakeClock
 from tests.fakes.roster import make_staff, make_student
 
+BY_CODE = {"simulator": AccountMatch.ROSTER_CODE}  # as the simulator describes itself
+
 
 def _ctx(session: AsyncSession, clock: FakeClock, channels: tuple[str, ...]) -> Context:
-    config = HandlerConfig(tz=ZoneInfo("Asia/Shanghai"), hotline="x", channels=channels)
+    config = HandlerConfig(
+        tz=ZoneInfo("Asia/Shanghai"), hotline="x", channels=channels, account_match=BY_CODE
+    )
     return Context(session=session, now=clock.now(), config=config)
 
 
@@ -53,3 +58,20 @@ async def test_simulator_reaches_everyone_by_code_and_keys_are_idempotent(
 
     assert (first, again) == (1, 0)
     assert await _routes(session) == [("simulator", "S9")]
+
+
+async def test_how_a_channel_addresses_people_is_its_description_not_its_name(
+    session: AsyncSession, clock: FakeClock
+) -> None:
+    person = await make_staff(session, code="T7", wecom="Zhao07")
+    assert person.id
+    config = HandlerConfig(
+        tz=ZoneInfo("Asia/Shanghai"),
+        hotline="x",
+        channels=("simulator", "wecom"),
+        account_match={"wecom": AccountMatch.ROSTER_CODE},
+    )
+    ctx = Context(session=session, now=clock.now(), config=config)
+
+    assert await send_to_people(ctx, person_ids=[person.id], message=text("通知"), key="n3") == 1
+    assert await _routes(session) == [("wecom", "T7")]

@@ -21,6 +21,7 @@ from bot.channels.dingtalk.api import MAX_USERS, DingTalkApi, RecipientError
 from bot.channels.dingtalk.inbound import SENDER_PREFIX
 from bot.channels.dingtalk.messages import RobotMessage, robot_messages, webhook_body
 from bot.channels.dingtalk.sessions import SessionWebhooks
+from bot.channels.dingtalk.traits import DINGTALK
 from bot.clock import Clock
 from handlers.envelopes import Outbound
 from storage.db import session_scope
@@ -70,9 +71,9 @@ class HealthReport:
 
 
 class DingTalkSender:
-    channel = "dingtalk"
-    batch_size = MAX_USERS
-    per_member_per_minute: int | None = None  # DingTalk publishes no per-user cap
+    channel = DINGTALK.name
+    batch_size = DINGTALK.batch_size
+    per_member_per_minute: int | None = DINGTALK.per_member_per_minute
 
     def __init__(
         self,

@@ -22,11 +22,12 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from bot.channels.base import Delivery, clean_text
+from bot.channels.simulator.traits import SIMULATOR
 from bot.inbound.dispatch import Delivered, Dispatcher
 from bot.settings import is_loopback
 from handlers.envelopes import Inbound, Outbound
 from storage.messaging.outbox import delivered_to, payload_of
-from storage.models import Channel, Role
+from storage.models import Role
 from storage.people.queries import find_by_code, list_people
 from storage.people.roles import roles_of
 
@@ -55,9 +56,9 @@ class SendRequest(BaseModel):
 class SimulatorSender:
     """Delivering to the simulator is marking the row sent: the page reads it from the inbox."""
 
-    channel: str = Channel.SIMULATOR
-    batch_size = 1000
-    per_member_per_minute: int | None = None
+    channel: str = SIMULATOR.name
+    batch_size = SIMULATOR.batch_size
+    per_member_per_minute: int | None = SIMULATOR.per_member_per_minute
 
     async def send(
         self, message: Outbound, recipients: Sequence[str], *, batch_key: str
@@ -138,14 +139,14 @@ async def people(dispatcher: Dispatch) -> dict[str, Any]:
 @router.post("/api/send")
 async def send(body: SendRequest, dispatcher: Dispatch) -> dict[str, Any]:
     inbound = Inbound(
-        channel=Channel.SIMULATOR,
+        channel=SIMULATOR.name,
         account=body.user,
         message_id=uuid.uuid4().hex,
         received_at=dispatcher.clock.now(),
         text=body.text,
         button=body.button,
     )
-    outcome = await dispatcher.dispatch(inbound, delivered=True)
+    outcome = await dispatcher.dispatch(inbound, delivered=SIMULATOR.replies_in_response)
     return {"replies": [_reply(item) for item in outcome.replies]}
 
 
@@ -157,9 +158,7 @@ async def inbox(
         person = await find_by_code(session, user)
         if person is None or person.id is None:
             raise HTTPException(status_code=404, detail="no such person")
-        rows = await delivered_to(
-            session, channel=Channel.SIMULATOR, person_id=person.id, after=after
-        )
+        rows = await delivered_to(session, channel=SIMULATOR.name, person_id=person.id, after=after)
     return {
         "messages": [
             {"id": row.id, "at": row.created_at.isoformat(), **payload_of(row)} for row in rows

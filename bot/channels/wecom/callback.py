@@ -19,10 +19,18 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from bot.channels.base import ChannelError, Inbound, MalformedError, SignatureError, clean_text
+from bot.channels.base import (
+    ChannelError,
+    Inbound,
+    MalformedError,
+    PassiveWindow,
+    SignatureError,
+    clean_text,
+)
 from bot.channels.wecom.envelope import MAX_BODY, CallbackQuery, Envelope
 from bot.channels.wecom.sender import escape_text, fits_passive
-from bot.inbound.dispatch import Dispatcher, Outcome, PassiveWindow
+from bot.channels.wecom.traits import WECOM
+from bot.inbound.dispatch import Dispatcher, Outcome
 from messages.render import render
 
 log = logging.getLogger(__name__)
@@ -58,10 +66,10 @@ def to_inbound(fields: dict[str, Any], *, now: datetime) -> Inbound | None:
             return None
         key = _event_key(fields, "TaskId", "EventKey")
         button = clean_text(_field(fields, "EventKey"))
-        return Inbound("wecom", user, key, now, text=None, button=button)
+        return Inbound(WECOM.name, user, key, now, text=None, button=button)
     msgid = _field(fields, "MsgId") or _event_key(fields)
     text = clean_text(_field(fields, "Content")) if kind == "text" else ""
-    return Inbound("wecom", user, msgid, now, text=text)
+    return Inbound(WECOM.name, user, msgid, now, text=text)
 
 
 def _field(fields: dict[str, Any], name: str) -> str:

@@ -24,6 +24,7 @@ from bot.channels.base import (
     TransientError,
 )
 from bot.channels.wecom.api import WeComApi
+from bot.channels.wecom.traits import WECOM
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +80,9 @@ def fits_passive(message: Outbound) -> bool:
 
 
 class WeComSender:
-    channel = "wecom"
-    batch_size = 1000
-    per_member_per_minute: int | None = 30
+    channel = WECOM.name
+    batch_size = WECOM.batch_size
+    per_member_per_minute: int | None = WECOM.per_member_per_minute
 
     def __init__(self, *, api: WeComApi, agent_id: int, media_memory: int = 128) -> None:
         self.api, self._agent_id = api, agent_id

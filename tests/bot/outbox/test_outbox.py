@@ -140,8 +140,7 @@ async def test_a_dead_senders_lease_expires_and_the_same_batch_is_resent(
         claimed = await outbox.claim_due(
             session, channels=["wecom"], now=clock.now(), lease=timedelta(minutes=2), limit=10
         )
-        for row in claimed:
-            row.batch_id = "dead-batch"
+        await outbox.assign_batches(session, {row.id: "dead-batch" for row in claimed})
     fake = ScriptedSender()
     sender = _sender(sessions, clock, fake)
 

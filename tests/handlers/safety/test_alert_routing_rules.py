@@ -18,6 +18,7 @@ from handlers.envelopes import Outbound
 from handlers.safety import alerts
 from storage.messaging.outbox import payload_of
 from storage.models import Alert, AlertMessage, AuditEntry, OutboxMessage, Person
+from storage.people.identify import AccountMatch
 from storage.people.roles import people_with_role
 from storage.safety import alerts as stored_alerts
 from storage.safety.words import default_crisis_words
@@ -29,6 +30,7 @@ CONFIG = HandlerConfig(
     tz=SHANGHAI,
     hotline="400-161-9995",
     channels=("simulator",),
+    account_match={"simulator": AccountMatch.ROSTER_CODE},
     crisis_words=default_crisis_words(),
     alert_escalation=timedelta(hours=2),
 )

@@ -22,6 +22,7 @@ from handlers.safety.alerts import escalate_due
 from storage.db import session_scope
 from storage.messaging.outbox import payload_of
 from storage.models import Alert, AuditEntry, OutboxMessage, Person
+from storage.people.identify import AccountMatch
 from storage.safety.words import default_crisis_words
 from tests.fakes.chat import Chat
 from tests.fakes.clock import FakeClock
@@ -80,6 +81,7 @@ async def _escalate(sessions: async_sessionmaker[AsyncSession], clock: FakeClock
         tz=ZoneInfo("Asia/Shanghai"),
         hotline="400-161-9995",
         channels=("simulator",),
+        account_match={"simulator": AccountMatch.ROSTER_CODE},
         crisis_words=default_crisis_words(),
         alert_escalation=timedelta(hours=2),
     )

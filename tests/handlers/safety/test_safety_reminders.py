@@ -16,6 +16,7 @@ from handlers.reminders.digest import send_digests
 from handlers.reminders.items import due_for
 from storage.messaging.outbox import payload_of
 from storage.models import OutboxMessage
+from storage.people.identify import AccountMatch
 from tests.fakes.care_roster import build_college, log_visit
 from tests.fakes.chat import Chat
 from tests.fakes.clock import SHANGHAI
@@ -34,7 +35,13 @@ cadence = { every_days = 7 }
 
 
 def _ctx(session: AsyncSession, policy: Policy) -> Context:
-    config = HandlerConfig(tz=SHANGHAI, hotline="x", channels=("simulator",), policy=policy)
+    config = HandlerConfig(
+        tz=SHANGHAI,
+        hotline="x",
+        channels=("simulator",),
+        policy=policy,
+        account_match={"simulator": AccountMatch.ROSTER_CODE},
+    )
     return Context(session=session, now=NOW, config=config)
 
 

@@ -17,8 +17,9 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import bot.inbound.dispatch
+from bot.channels.base import IN_RESPONSE, PassiveWindow
 from bot.channels.wecom.callback import Timing
-from bot.inbound.dispatch import Dispatcher, Outcome, PassiveWindow
+from bot.inbound.dispatch import Dispatcher, Outcome
 from storage.models import OutboxMessage, OutboxStatus
 from tests.conftest import DATA_KEY
 from tests.fakes.clock import FakeClock
@@ -123,7 +124,7 @@ async def test_slow_handler_answers_empty_and_the_reply_comes_through_the_outbox
     [content] = fake.contents_for("ZhangSan")
     assert "常用指令" in content
     [row] = await _outbox(session)
-    assert row.status == OutboxStatus.SENT and row.platform_msgid != "passive"
+    assert row.status == OutboxStatus.SENT and row.platform_msgid != IN_RESPONSE
 
 
 async def test_reply_claimed_but_late_is_abandoned_and_requeued(
