@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.access import rules as access
 from handlers.access.identity import Identity
 from handlers.conversation import answers, forms
-from handlers.conversation.forms import Choice, Run, Step
+from handlers.conversation.forms import Choice, Known, Run, Step
 from handlers.envelopes import Outbound
 from handlers.safety import alerts
 from messages.render import render
@@ -33,10 +34,14 @@ def student_choice(person: Person) -> Choice:
     return Choice(str(person.id), label, aliases=(person.name.lower(), person.code.lower()))
 
 
+def student_choices(mine: Sequence[tuple[Person, str]]) -> list[Choice]:
+    """The student step's choices from `visits.assigned_students`."""
+    return [student_choice(person) for person, _ in mine]
+
+
 async def _choices(run: Run, step: Step) -> list[Choice]:
     if step.name == "student":
-        mine = await visits.assigned_students(run.ctx.session, run.who.person_id)
-        return [student_choice(person) for person, _ in mine]
+        return student_choices(await visits.assigned_students(run.ctx.session, run.who.person_id))
     if step.name == "kind":
         return [Choice(kind, kind) for kind in kinds_for(run.who.roles)]
     if step.name == "effect":
@@ -44,18 +49,18 @@ async def _choices(run: Run, step: Step) -> list[Choice]:
     return []
 
 
-def _now(run: Run) -> answers.Parsed:
-    local = run.ctx.now.astimezone(run.ctx.config.tz)
-    return answers.Parsed(run.ctx.now.isoformat(), local.strftime("%Y-%m-%d %H:%M"))
+def _now(known: Known) -> answers.Parsed:
+    local = known.now.astimezone(known.tz)
+    return answers.Parsed(known.now.isoformat(), local.strftime("%Y-%m-%d %H:%M"))
 
 
-def _place(run: Run) -> answers.Parsed | None:
-    kind = run.state.values.get("kind")
+def _place(known: Known) -> answers.Parsed | None:
+    kind = known.values.get("kind")
     place = next((k.place for k in visit_kinds() if k.name == kind), None)
     return answers.Parsed(place, place) if place else None
 
 
-def _has_risk(values: dict[str, Any]) -> bool:
+def _has_risk(values: Mapping[str, Any]) -> bool:
     return values.get("risk") is True
 
 

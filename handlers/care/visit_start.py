@@ -32,8 +32,9 @@ async def start_log(inbound: Inbound, who: Identity, ctx: Context, args: str) ->
         if isinstance(parsed, list):
             return parsed
         prefill, notes = parsed
+    loaded = {"student": visits.student_choices(mine)}  # read once, for both
     replies = await forms.start(
-        ctx, who, channel=inbound.channel, form=visits.FORM, prefill=prefill
+        ctx, who, channel=inbound.channel, form=visits.FORM, prefill=prefill, loaded=loaded
     )
     return [*notes, *replies]
 

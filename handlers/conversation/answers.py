@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from handlers.context import Context
 from handlers.conversation import when
 
 if TYPE_CHECKING:
-    from handlers.conversation.forms import Choice, Step
+    from handlers.conversation.form_model import Choice, Step
 
 CANCEL = frozenset({"取消", "算了", "不记了", "放弃", "cancel"})
 BACK = frozenset({"上一步", "返回", "back"})
@@ -65,7 +66,13 @@ def edit_number(word: str) -> int | None:
 
 
 def parse(
-    step: Step, raw: str, button: str | None, *, choices: Sequence[Choice], ctx: Context
+    step: Step,
+    raw: str,
+    button: str | None,
+    *,
+    choices: Sequence[Choice],
+    now: datetime,
+    tz: ZoneInfo,
 ) -> Parsed | Invalid:
     """The value for `step` from a message or button press, or why it is not acceptable."""
     if step.kind == "choice":
@@ -73,7 +80,7 @@ def parse(
     if step.kind == "yesno":
         return _yes_no(raw, button)
     if step.kind == "when":
-        return _when(raw, ctx)
+        return _when(raw, now, tz)
     return _text(raw, step)
 
 
@@ -113,11 +120,11 @@ def _yes_no(raw: str, button: str | None) -> Parsed | Invalid:
     return Invalid("yesno")
 
 
-def _when(raw: str, ctx: Context) -> Parsed | Invalid:
-    result = when.parse_when(raw, ctx.now, ctx.config.tz)
+def _when(raw: str, now: datetime, tz: ZoneInfo) -> Parsed | Invalid:
+    result = when.parse_when(raw, now, tz)
     if result.at is None:
         return Invalid(f"when_{result.error or 'unparsed'}")
-    local = result.at.astimezone(ctx.config.tz)
+    local = result.at.astimezone(tz)
     return Parsed(result.at.isoformat(), local.strftime("%Y-%m-%d %H:%M"))
 
 

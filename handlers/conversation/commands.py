@@ -1,8 +1,9 @@
-"""Top-level commands: pure matching first (no I/O), then the action that answers."""
+"""Top-level commands: a registry matched once per message (no I/O), then the action."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from handlers.access import rules as access
 from handlers.access.identity import Identity
@@ -35,47 +36,66 @@ async def acknowledge_alert(
     return await alerts.acknowledge(ctx, who, number_of(args) or 0)
 
 
-WORDS: dict[str, Action] = {
-    "帮助": show_help,
-    "help": show_help,
-    "?": show_help,
-    "菜单": show_help,
-    "我是谁": whoami,
-    "我的学生": students.my_students,
-    "撤销": students.undo,
-    "周报": weekly.start,
-    "记录": visit_start.start_log,
-    "待办": reminders.todo,
-    "发送今日提醒": reminders.send_now,
-}
-PREFIXED: dict[str, Action] = {
-    "记录": visit_start.start_log,
-    "查看": students.view_student,
-}
-BUTTONS: dict[str, Action] = {
-    "visit:start:": visit_start.start_from_button,
-    "alert:ack:": acknowledge_alert,
-}
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A top-level command: the words that ask for it alone, a word followed by arguments
+    (「查看 李思远」) or a button key prefix, and how it behaves while a form is open."""
+
+    action: Action
+    words: frozenset[str] = frozenset()
+    prefix: str | None = None
+    button: str | None = None
+    starts_form: bool = False
+    """It opens a form: mid-form it is refused (the open draft would be overwritten)."""
+    interrupts_form: bool = True
+    """Mid-form it is answered and the open question asked again; False leaves the message
+    to the form (帮助 there explains the form's own words)."""
 
 
-FORM_STARTERS = frozenset({visit_start.start_log, visit_start.start_from_button, weekly.start})
+@dataclass(frozen=True, slots=True)
+class Matched:
+    command: Command
+    args: str
+
+    async def run(self, inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:
+        return await self.command.action(inbound, who, ctx, self.args)
 
 
-def match(inbound: Inbound, *, in_form: bool = False) -> tuple[Action, str] | None:
-    """Which command a message asks for, and its arguments. Inside a form, a prefixed command
-    interrupts only when a space follows its word (「查看 李思远」): free text that merely
-    starts with the word (「查看了寝室」, 「记录一下」) is the answer to the open question."""
+COMMANDS = (
+    Command(show_help, words=frozenset({"帮助", "help", "?"}), interrupts_form=False),
+    Command(show_help, words=frozenset({"菜单"})),
+    Command(whoami, words=frozenset({"我是谁"})),
+    Command(students.my_students, words=frozenset({"我的学生"})),
+    Command(students.undo, words=frozenset({"撤销"})),
+    Command(weekly.start, words=frozenset({"周报"}), starts_form=True),
+    Command(visit_start.start_log, words=frozenset({"记录"}), prefix="记录", starts_form=True),
+    Command(reminders.todo, words=frozenset({"待办"})),
+    Command(reminders.send_now, words=frozenset({"发送今日提醒"})),
+    Command(students.view_student, prefix="查看"),
+    Command(visit_start.start_from_button, button="visit:start:", starts_form=True),
+    Command(acknowledge_alert, button="alert:ack:"),
+)
+
+
+def match(inbound: Inbound, *, in_form: bool) -> Matched | None:
+    """Which command a message asks for, and its arguments: a button key first, then a whole
+    word, then a word with arguments. Inside a form, a prefixed command counts only when a
+    space follows its word (「查看 李思远」): free text that merely starts with the word
+    (「查看了寝室」, 「记录一下」) is the answer to the open question."""
     if inbound.button:
-        for prefix, action in BUTTONS.items():
-            if inbound.button.startswith(prefix):
-                return action, inbound.button.removeprefix(prefix)
-    word = word_of(inbound.button or inbound.text)
-    if word in WORDS:
-        return WORDS[word], ""
-    raw = normalise(inbound.button or inbound.text)
-    for head, action in PREFIXED.items():
-        if raw.startswith(f"{head} " if in_form else head):
-            return action, _args_after(head, inbound.button or inbound.text or "")
+        for command in COMMANDS:
+            if command.button and inbound.button.startswith(command.button):
+                return Matched(command, inbound.button.removeprefix(command.button))
+    original = inbound.button or inbound.text or ""
+    word = word_of(original)
+    for command in COMMANDS:
+        if word in command.words:
+            return Matched(command, "")
+    raw = normalise(original)
+    for command in COMMANDS:
+        head = command.prefix
+        if head and raw.startswith(f"{head} " if in_form else head):
+            return Matched(command, _args_after(head, original))
     return None
 
 
@@ -86,9 +106,10 @@ def _args_after(head: str, original: str) -> str:
     return original.strip()[len(head) :].strip()
 
 
-async def dispatch(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:
-    found = match(inbound)
+async def answer(
+    found: Matched | None, inbound: Inbound, who: Identity, ctx: Context
+) -> list[Outbound]:
+    """The matched command's reply, or "not understood" when the message matched none."""
     if found is None:
         return [text(render("not_understood", name=who.person.name))]
-    action, args = found
-    return await action(inbound, who, ctx, args)
+    return await found.run(inbound, who, ctx)

@@ -1,288 +1,295 @@
-"""The conversation engine: declarative forms whose state lives in the database.
-
-A form is a list of steps (choice, free text, date-time, yes/no) followed by a confirmation.
-Universal words work at every step: 取消, 上一步, 跳过 (optional steps), 修改 N (at the
-confirmation) and 帮助. Each call loads the state, applies one input and saves the state, so a
-restart or a second replica continues where the person left off.
-"""
+"""The conversation engine: declarative forms (steps, then a confirmation) with the universal
+words 取消, 上一步, 跳过, 修改 N and 帮助. `apply` is pure and returns a `Transition`; `handle`
+loads the choice lists, applies one input and writes the draft once (saved or dropped)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from handlers.access.identity import Identity
 from handlers.context import Context
 from handlers.conversation import answers
-from handlers.envelopes import Button, Outbound
+from handlers.conversation.form_model import (
+    CONFIRM,
+    Answer,
+    Choice,
+    ChoiceLists,
+    Form,
+    Known,
+    Run,
+    State,
+    Step,
+    Transition,
+)
+from handlers.conversation.form_replies import confirmation, question, reply
+from handlers.envelopes import Outbound
 from messages.render import render
 from storage.messaging import conversations
 from storage.models import Conversation
 
-StepKind = Literal["choice", "text", "when", "yesno"]
-CONFIRM = "confirm"
+__all__ = ["CONFIRM", "Answer", "Choice", "Form", "Known", "Run", "State", "Step", "Transition"]
+
 MAX_MISSES = 3
-CARD_BUTTONS = 6  # WeCom button_interaction cards hold at most six buttons
 
 
 @dataclass(frozen=True, slots=True)
-class Choice:
-    value: str
-    label: str
-    aliases: tuple[str, ...] = ()
-    note: str = ""  # shown after the label in the question, never stored with the answer
+class _Turn:
+    """What every rule of one input may read besides the draft."""
+
+    form: Form
+    choices: ChoiceLists
+    now: datetime
+    tz: ZoneInfo
+
+    def ask(self, state: State, step: Step, *, rescue: bool = False) -> Outbound:
+        known = Known(state.values, self.now, self.tz)
+        return question(self.form, state, step, choices=self.choices, known=known, rescue=rescue)
+
+    def again(self, state: State, step: str) -> Outbound:
+        """The open question (or the confirmation) once more."""
+        if step == CONFIRM:
+            return confirmation(self.form, state)
+        return self.ask(state, self.form.step(step))
 
 
-@dataclass(slots=True)
-class State:
-    """A draft: answered values (with display labels), misses, and the path taken."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
-    history: list[str] = field(default_factory=list)
-    misses: int = 0
-
-    @classmethod
-    def load(cls, data: dict[str, Any]) -> State:
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-
-    def dump(self) -> dict[str, Any]:
-        return {
-            "values": self.values,
-            "labels": self.labels,
-            "history": self.history,
-            "misses": self.misses,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Run:
-    """What a form's callbacks see: the handler context, the person and the draft."""
-
-    ctx: Context
-    who: Identity
-    state: State
+def apply(
+    form: Form,
+    state: State,
+    *,
+    step: str,
+    answer: Answer,
+    choices: ChoiceLists,
+    now: datetime,
+    tz: ZoneInfo,
+) -> Transition:
+    """What one input does to the draft open at `step`: no I/O, `state` is left as it was."""
+    turn, word = _Turn(form, choices, now, tz), answer.word
+    if word in answers.CANCEL:
+        return Transition(
+            "cancelled", None, state, (reply("form_cancelled", title=render(form.title)),)
+        )
+    if word in answers.BACK:
+        return _back(turn, state, step)
+    if word in answers.HELP:
+        help_text = reply("form_help", at_confirm=step == CONFIRM)
+        return Transition("kept", step, state, (help_text, turn.again(state, step)))
+    if step == CONFIRM:
+        return _at_confirm(turn, state, answer)
+    if word in answers.SKIP:
+        return _skip(turn, state, form.step(step))
+    return _answer(turn, state, form.step(step), answer)
 
 
-def _always(values: dict[str, Any]) -> bool:
-    return True
+def begin(
+    form: Form, state: State, *, choices: ChoiceLists, now: datetime, tz: ZoneInfo
+) -> Transition:
+    """Open a form on a draft whose known values are filled in: the first missing question
+    (after an introduction), or the confirmation when nothing is missing."""
+    return _advance(_Turn(form, choices, now, tz), state, intro=True)
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    name: str
-    kind: StepKind
-    prompt: str
-    label: str
-    optional: bool = False
-    min_len: int = 2
-    max_len: int = 500
-    applies: Callable[[dict[str, Any]], bool] = _always
-    default: Callable[[Run], answers.Parsed | None] | None = None
+def repeat(
+    form: Form, state: State, *, step: str, choices: ChoiceLists, now: datetime, tz: ZoneInfo
+) -> Outbound:
+    """The open question again (after another command was answered mid-form)."""
+    return _Turn(form, choices, now, tz).again(state, step)
 
 
-@dataclass(frozen=True, slots=True)
-class Form:
-    name: str
-    title: str
-    steps: tuple[Step, ...]
-    choices: Callable[[Run, Step], Awaitable[list[Choice]]]
-    complete: Callable[[Run], Awaitable[list[Outbound]]]
+def back_target(form: Form, state: State, step: str) -> tuple[str, list[str]] | None:
+    """Where 上一步 goes from `step`: the latest step on the path taken that still applies and
+    is not the open one (after 修改 N the path holds steps a changed answer closed), with the
+    path left before it; None when there is none."""
+    history = list(state.history)
+    while history:
+        name = history.pop()
+        if name != step and form.applies(name, state.values):
+            return name, history
+    return None
 
-    def step(self, name: str) -> Step:
-        return next(step for step in self.steps if step.name == name)
 
-    def shown(self, values: dict[str, Any]) -> list[Step]:
-        """Steps that apply to these values, in order (the numbering of 修改 N)."""
-        return [step for step in self.steps if step.applies(values)]
+def edit_target(form: Form, state: State, word: str) -> Step | None:
+    """The step 修改 N names at the confirmation, if N is a row of it."""
+    number, shown = answers.edit_number(word), form.shown(state.values)
+    return shown[number - 1] if number is not None and 1 <= number <= len(shown) else None
+
+
+def choices_needed(form: Form, state: State, *, step: str, answer: Answer) -> frozenset[str]:
+    """The choice steps whose lists `apply` may read or show for this input; `handle` loads
+    only these. Never fewer than apply uses (a test holds them to it), possibly more."""
+    word = answer.word
+    if word in answers.CANCEL:
+        return frozenset()
+    if word in answers.BACK:
+        target = back_target(form, state, step)
+        names = {target[0] if target else step}
+    elif step == CONFIRM:
+        edit = None if word in answers.HELP else edit_target(form, state, word)
+        names = {edit.name} if edit else set()
+    else:
+        names = {step, *unanswered(form, state)}
+    return _choice_steps(form, names)
+
+
+def unanswered(form: Form, state: State) -> frozenset[str]:
+    """The choice steps still to be asked (what `begin` and a step's answer may show next)."""
+    names = {s.name for s in form.steps if s.name not in state.values}
+    return _choice_steps(form, names)
+
+
+def _choice_steps(form: Form, names: set[str]) -> frozenset[str]:
+    return frozenset(s.name for s in form.steps if s.name in names and s.kind == "choice")
+
+
+def _back(turn: _Turn, state: State, step: str) -> Transition:
+    target = back_target(turn.form, state, step)
+    if target is None:
+        first = reply("form_first_step")
+        return Transition("kept", step, state, (first, turn.again(state, step)))
+    name, history = target
+    values = {k: v for k, v in state.values.items() if k != name}
+    labels = {k: v for k, v in state.labels.items() if k != name}
+    earlier = State(values=values, labels=labels, history=history, misses=0)
+    return Transition("saved", name, earlier, (turn.ask(earlier, turn.form.step(name)),))
+
+
+def _skip(turn: _Turn, state: State, step: Step) -> Transition:
+    if not step.optional:
+        refusal = reply("form_not_skippable")
+        return Transition("kept", step.name, state, (refusal, turn.ask(state, step)))
+    default = step.default(Known(state.values, turn.now, turn.tz)) if step.default else None
+    if default is None:
+        return _advance(turn, _store(state, step, None, render("form_skipped_value")))
+    return _advance(turn, _store(state, step, default.value, default.label))
+
+
+def _answer(turn: _Turn, state: State, step: Step, answer: Answer) -> Transition:
+    choices = turn.choices.get(step.name, ()) if step.kind == "choice" else ()
+    parsed = answers.parse(
+        step, answer.text, answer.button, choices=choices, now=turn.now, tz=turn.tz
+    )
+    if isinstance(parsed, answers.Invalid):
+        return _miss(turn, state, step, parsed.reason)
+    return _advance(turn, _store(state, step, parsed.value, parsed.label))
+
+
+def _miss(turn: _Turn, state: State, step: Step, reason: str) -> Transition:
+    missed = replace(state, misses=state.misses + 1)
+    hint = reply(f"hint_{reason}", step=step.label, low=step.min_len, high=step.max_len)
+    again = turn.ask(missed, step, rescue=missed.misses >= MAX_MISSES)
+    return Transition("saved", step.name, missed, (hint, again))
+
+
+def _store(state: State, step: Step, value: Any, label: str) -> State:
+    history = state.history
+    if not history or history[-1] != step.name:
+        history = [*history, step.name]
+    values = {**state.values, step.name: value}
+    return State(values=values, labels={**state.labels, step.name: label}, history=history)
+
+
+def _advance(turn: _Turn, state: State, *, intro: bool = False) -> Transition:
+    """Ask the next unanswered step, or show the confirmation when all are answered (after
+    修改 N that is the confirmation again, unless the new answer opened a step)."""
+    state = _forget_hidden(turn.form, state)
+    for step in turn.form.shown(state.values):
+        if step.name not in state.values:
+            intro_line = (reply("form_intro", title=render(turn.form.title)),) if intro else ()
+            return Transition("saved", step.name, state, (*intro_line, turn.ask(state, step)))
+    return Transition("saved", CONFIRM, state, (confirmation(turn.form, state),))
+
+
+def _forget_hidden(form: Form, state: State) -> State:
+    """Answers to steps that no longer apply (a risk taken back) are neither shown nor stored."""
+    shown = {step.name for step in form.shown(state.values)}
+    hidden = {step.name for step in form.steps} - shown
+    if not hidden & state.values.keys():
+        return state
+    values = {k: v for k, v in state.values.items() if k not in hidden}
+    labels = {k: v for k, v in state.labels.items() if k not in hidden}
+    return replace(state, values=values, labels=labels)
+
+
+def _at_confirm(turn: _Turn, state: State, answer: Answer) -> Transition:
+    word = answer.word
+    if word in answers.CONFIRM or answer.button == "form:confirm":
+        return Transition("done", None, state)
+    step = edit_target(turn.form, state, word)
+    if step is not None:
+        return Transition("saved", step.name, state, (turn.ask(state, step),))
+    count = len(turn.form.shown(state.values))
+    hint = reply("hint_confirm", count=count)
+    return Transition("kept", CONFIRM, state, (hint, confirmation(turn.form, state)))
+
+
+# The I/O around `apply`: the choice lists loaded before, one write after.
 
 
 async def start(
-    ctx: Context, who: Identity, *, channel: str, form: Form, prefill: dict[str, Any] | None = None
+    ctx: Context,
+    who: Identity,
+    *,
+    channel: str,
+    form: Form,
+    prefill: dict[str, tuple[Any, str]] | None = None,
+    loaded: ChoiceLists | None = None,
 ) -> list[Outbound]:
-    """Begin a form with some values already known; ask the first missing one."""
-    state = State()
-    for name, (value, label) in (prefill or {}).items():
-        state.values[name], state.labels[name] = value, label
-    return await _advance(Run(ctx, who, state), form, channel, intro=True)
+    """Begin a form with some values already known; ask the first missing one. `loaded`:
+    choice lists the caller has just read (a mentor's students), not read again."""
+    state = State.prefilled(prefill or {})
+    needed = unanswered(form, state) - (loaded or {}).keys()
+    choices = {**await _load(Run(ctx, who, state), form, needed), **(loaded or {})}
+    opened = begin(form, state, choices=choices, now=ctx.now, tz=ctx.config.tz)
+    await conversations.save(
+        ctx.session,
+        person_id=who.person_id,
+        channel=channel,
+        form=form.name,
+        step=opened.step or CONFIRM,
+        data=opened.state.dump(),
+        now=ctx.now,
+    )
+    return list(opened.replies)
 
 
 async def handle(
-    ctx: Context, who: Identity, *, row: Conversation, form: Form, text: str, button: str | None
+    ctx: Context, who: Identity, *, row: Conversation, form: Form, answer: Answer
 ) -> list[Outbound]:
-    """Apply one message (or button press) to the draft in `row`."""
-    run = Run(ctx, who, State.load(conversations.data_of(row)))
-    word = answers.word_of(button or text)
-    universal = await _universal(run, form, row, word)
-    if universal is not None:
-        return universal
-    if row.step == CONFIRM:
-        return await _at_confirm(run, form, row.channel, word, button)
-    return await _answer(run, form, row, text, button)
+    """Apply one message (or button press) to the draft in `row` (loaded by the router)."""
+    state = State.load(conversations.data_of(row))
+    needed = choices_needed(form, state, step=row.step, answer=answer)
+    choices = await _load(Run(ctx, who, state), form, needed)
+    moved = apply(
+        form, state, step=row.step, answer=answer, choices=choices, now=ctx.now, tz=ctx.config.tz
+    )
+    return await _settle(Run(ctx, who, moved.state), form, row=row, moved=moved)
 
 
 async def ask_again(
     ctx: Context, who: Identity, *, row: Conversation, form: Form
 ) -> list[Outbound]:
     """Repeat the current question (after another command was answered mid-form)."""
-    run = Run(ctx, who, State.load(conversations.data_of(row)))
-    if row.step == CONFIRM:
-        return [await _confirmation(run, form)]
-    return [await _question(run, form, form.step(row.step))]
+    state = State.load(conversations.data_of(row))
+    choices = await _load(Run(ctx, who, state), form, _choice_steps(form, {row.step}))
+    return [repeat(form, state, step=row.step, choices=choices, now=ctx.now, tz=ctx.config.tz)]
 
 
-async def _universal(run: Run, form: Form, row: Conversation, word: str) -> list[Outbound] | None:
-    if word in answers.CANCEL:
-        await conversations.drop(run.ctx.session, person_id=run.who.person_id, channel=row.channel)
-        return [_text("form_cancelled", title=render(form.title))]
-    if word in answers.BACK:
-        return await _back(run, form, row)
-    if word in answers.HELP:
-        help_text = _text("form_help", at_confirm=row.step == CONFIRM)
-        return [help_text, *await ask_again(run.ctx, run.who, row=row, form=form)]
-    if word in answers.SKIP and row.step != CONFIRM:
-        return await _skip(run, form, row)
-    return None
+async def _settle(run: Run, form: Form, *, row: Conversation, moved: Transition) -> list[Outbound]:
+    """The one write of a step: the new draft stored, or the row deleted (the form's finish
+    action runs in the same transaction)."""
+    session = run.ctx.session
+    if moved.outcome == "saved" and moved.step is not None:
+        data = moved.state.dump()
+        await conversations.store(session, row, step=moved.step, data=data, now=run.ctx.now)
+    if moved.dropped:
+        await conversations.drop(session, person_id=row.person_id, channel=row.channel)
+    if moved.finished:
+        return [*moved.replies, *await form.complete(run)]
+    return list(moved.replies)
 
 
-async def _back(run: Run, form: Form, row: Conversation) -> list[Outbound]:
-    state = run.state
-    if not state.history:
-        return [_text("form_first_step"), await _question(run, form, form.step(row.step))]
-    previous = state.history.pop()
-    state.values.pop(previous, None)
-    state.labels.pop(previous, None)
-    state.misses = 0
-    await _save(run, form, row.channel, previous)
-    return [await _question(run, form, form.step(previous))]
-
-
-async def _skip(run: Run, form: Form, row: Conversation) -> list[Outbound]:
-    step = form.step(row.step)
-    if not step.optional:
-        return [_text("form_not_skippable"), await _question(run, form, step)]
-    default = step.default(run) if step.default else None
-    if default is None:
-        _store(run.state, step, None, render("form_skipped_value"))
-    else:
-        _store(run.state, step, default.value, default.label)
-    return await _advance(run, form, row.channel)
-
-
-async def _answer(
-    run: Run, form: Form, row: Conversation, text: str, button: str | None
-) -> list[Outbound]:
-    step = form.step(row.step)
-    choices = await form.choices(run, step) if step.kind == "choice" else []
-    parsed = answers.parse(step, text, button, choices=choices, ctx=run.ctx)
-    if isinstance(parsed, answers.Invalid):
-        return await _miss(run, form, row.channel, step, parsed.reason)
-    _store(run.state, step, parsed.value, parsed.label)
-    return await _advance(run, form, row.channel)
-
-
-async def _miss(run: Run, form: Form, channel: str, step: Step, reason: str) -> list[Outbound]:
-    run.state.misses += 1
-    await _save(run, form, channel, step.name)
-    hint = _text(f"hint_{reason}", step=step.label, low=step.min_len, high=step.max_len)
-    if run.state.misses >= MAX_MISSES:
-        return [hint, await _question(run, form, step, rescue=True)]
-    return [hint, await _question(run, form, step)]
-
-
-def _store(state: State, step: Step, value: Any, label: str) -> None:
-    state.values[step.name], state.labels[step.name] = value, label
-    if not state.history or state.history[-1] != step.name:
-        state.history.append(step.name)
-    state.misses = 0
-
-
-async def _advance(run: Run, form: Form, channel: str, *, intro: bool = False) -> list[Outbound]:
-    """Ask the next unanswered step, or show the confirmation when all are answered (after
-    修改 N that is the confirmation again, unless the new answer opened a step)."""
-    state = run.state
-    _forget_hidden(state, form)
-    for step in form.shown(state.values):
-        if step.name not in state.values:
-            await _save(run, form, channel, step.name)
-            question = await _question(run, form, step)
-            intro_line = [_text("form_intro", title=render(form.title))] if intro else []
-            return [*intro_line, question]
-    return await _to_confirm(run, form, channel)
-
-
-def _forget_hidden(state: State, form: Form) -> None:
-    """Answers to steps that no longer apply (a risk taken back) are neither shown nor stored."""
-    shown = {step.name for step in form.shown(state.values)}
-    for step in form.steps:
-        if step.name not in shown:
-            state.values.pop(step.name, None)
-            state.labels.pop(step.name, None)
-
-
-async def _to_confirm(run: Run, form: Form, channel: str) -> list[Outbound]:
-    await _save(run, form, channel, CONFIRM)
-    return [await _confirmation(run, form)]
-
-
-async def _at_confirm(
-    run: Run, form: Form, channel: str, word: str, button: str | None
-) -> list[Outbound]:
-    if word in answers.CONFIRM or button == "form:confirm":
-        await conversations.drop(run.ctx.session, person_id=run.who.person_id, channel=channel)
-        return await form.complete(run)
-    number = answers.edit_number(word)
-    shown = form.shown(run.state.values)
-    if number is not None and 1 <= number <= len(shown):
-        step = shown[number - 1]
-        await _save(run, form, channel, step.name)
-        return [await _question(run, form, step)]
-    return [_text("hint_confirm", count=len(shown)), await _confirmation(run, form)]
-
-
-async def _confirmation(run: Run, form: Form) -> Outbound:
-    shown = form.shown(run.state.values)
-    rows = [(step.label, run.state.labels.get(step.name, "")) for step in shown]
-    body = render("form_confirm", title=render(form.title), rows=rows)
-    buttons = (
-        Button("form:confirm", render("button_confirm")),
-        Button("取消", render("button_cancel")),
-    )
-    return Outbound(kind="card", title=render(form.title), text=body, buttons=buttons)
-
-
-async def _question(run: Run, form: Form, step: Step, *, rescue: bool = False) -> Outbound:
-    choices = await form.choices(run, step) if step.kind == "choice" else []
-    default = step.default(run) if step.default else None
-    body = render(
-        step.prompt,
-        choices=[c.label + c.note for c in choices],
-        default=default.label if default else None,
-        optional=step.optional,
-        rescue=rescue,
-        values=run.state.labels,
-    )
-    if step.kind == "yesno":
-        choices = [Choice("是", render("button_yes")), Choice("否", render("button_no"))]
-    if choices and (rescue or len(choices) <= CARD_BUTTONS):
-        shown = choices[:CARD_BUTTONS]
-        buttons = tuple(Button(f"form:choice:{i}", c.label + c.note) for i, c in enumerate(shown))
-        return Outbound(kind="card", title=render(form.title), text=body, buttons=buttons)
-    return Outbound(kind="text", text=body)
-
-
-async def _save(run: Run, form: Form, channel: str, step: str) -> None:
-    await conversations.save(
-        run.ctx.session,
-        person_id=run.who.person_id,
-        channel=channel,
-        form=form.name,
-        step=step,
-        data=run.state.dump(),
-        now=run.ctx.now,
-    )
-
-
-def _text(key: str, **context: Any) -> Outbound:
-    return Outbound(kind="text", text=render(key, **context))
+async def _load(run: Run, form: Form, names: frozenset[str]) -> dict[str, Sequence[Choice]]:
+    return {step.name: await form.choices(run, step) for step in form.steps if step.name in names}

@@ -29,7 +29,10 @@ KEEP_DRAFT = timedelta(hours=24)
 
 
 async def sender(inbound: Inbound, ctx: Context) -> Identity | None:
-    return await identify(ctx.session, channel=inbound.channel, account=inbound.account)
+    match = ctx.config.match_for(inbound.channel)
+    return await identify(
+        ctx.session, channel=inbound.channel, account=inbound.account, match=match
+    )
 
 
 async def answer_stranger(inbound: Inbound, ctx: Context, *, record: bool = True) -> list[Outbound]:
@@ -63,51 +66,68 @@ async def answer(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound
     form = FORMS.get(row.form) if row else None
     screened = await safety.screen(inbound, who, ctx, row)
     if row is None or form is None:
-        if screened and commands.match(inbound) is None:
-            return screened  # a person in crisis hears care, not "I did not understand"
-        return screened + await commands.dispatch(inbound, who, ctx)
+        return await _command(inbound, who, ctx, screened=screened)
     if screened and who.person.kind == PersonKind.STUDENT:
         return screened  # their own crisis is no answer to the open question, which waits
     return screened + await _in_form(inbound, who, ctx, row, form)
+
+
+async def _command(
+    inbound: Inbound, who: Identity, ctx: Context, *, screened: list[Outbound]
+) -> list[Outbound]:
+    """No form open: the command asked for, after any crisis care."""
+    found = commands.match(inbound, in_form=False)
+    if screened and found is None:
+        return screened  # a person in crisis hears care, not "I did not understand"
+    return screened + await commands.answer(found, inbound, who, ctx)
 
 
 async def _in_form(
     inbound: Inbound, who: Identity, ctx: Context, row: Conversation, form: forms.Form
 ) -> list[Outbound]:
     idle = ctx.now - row.updated_at
-    word = answers.word_of(inbound.button or inbound.text)
     if idle > KEEP_DRAFT:
         await conversations.drop(ctx.session, person_id=who.person_id, channel=row.channel)
-        return [text(render("draft_expired")), *await commands.dispatch(inbound, who, ctx)]
+        return [text(render("draft_expired")), *await _command(inbound, who, ctx, screened=[])]
+    word = answers.word_of(inbound.button or inbound.text)
     found = commands.match(inbound, in_form=True)
     if idle > IDLE and word not in answers.RESUME | answers.CANCEL:
-        waiting = [text(render("draft_waiting", title=render(form.title)))]
-        starts_form = found is not None and found[0] in commands.FORM_STARTERS
-        if found is None or starts_form:  # a new form would overwrite the waiting draft
-            return waiting
-        return [*waiting, *await found[0](inbound, who, ctx, found[1])]
+        return await _waiting(inbound, who, ctx, found, form)
     if word in answers.RESUME:
         await conversations.touch(ctx.session, row, now=ctx.now)
         return await forms.ask_again(ctx, who, row=row, form=form)
-    if found is not None and word not in answers.HELP:
+    if found is not None and found.command.interrupts_form:
         return [
             *await _interruption(inbound, who, ctx, found, form),
             *await forms.ask_again(ctx, who, row=row, form=form),
         ]
-    return await forms.handle(
-        ctx, who, row=row, form=form, text=inbound.text or "", button=inbound.button
-    )
+    answer = forms.Answer(inbound.text or "", inbound.button)
+    return await forms.handle(ctx, who, row=row, form=form, answer=answer)
+
+
+async def _waiting(
+    inbound: Inbound,
+    who: Identity,
+    ctx: Context,
+    found: commands.Matched | None,
+    form: forms.Form,
+) -> list[Outbound]:
+    """After a pause the draft waits for 继续 or 取消; a command is still answered, unless it
+    would open a form over the waiting draft."""
+    waiting = [text(render("draft_waiting", title=render(form.title)))]
+    if found is None or found.command.starts_form:
+        return waiting
+    return [*waiting, *await found.run(inbound, who, ctx)]
 
 
 async def _interruption(
     inbound: Inbound,
     who: Identity,
     ctx: Context,
-    found: tuple[commands.Action, str],
+    found: commands.Matched,
     form: forms.Form,
 ) -> list[Outbound]:
     """The answer to a command typed mid-form; the open question is asked again after it."""
-    action, args = found
-    if action in commands.FORM_STARTERS:
+    if found.command.starts_form:
         return [text(render("form_in_progress", title=render(form.title)))]
-    return await action(inbound, who, ctx, args)
+    return await found.run(inbound, who, ctx)

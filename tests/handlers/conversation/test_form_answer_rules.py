@@ -4,23 +4,15 @@ refused (the reason picks the hint the person is shown)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
 import pytest
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.context import Context, HandlerConfig
 from handlers.conversation import answers
 from handlers.conversation.answers import Invalid, Parsed
 from handlers.conversation.forms import Choice, Step
 from tests.fakes.clock import SHANGHAI
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)
-CTX = Context(
-    session=cast(AsyncSession, None),  # parsing never touches the database
-    now=NOW,
-    config=HandlerConfig(tz=SHANGHAI, hotline="400-161-9995"),
-)
 KINDS = (
     Choice("谈心谈话", "谈心谈话", aliases=("谈心",)),
     Choice("宿舍走访", "宿舍走访", aliases=("走访",)),
@@ -29,9 +21,14 @@ KINDS = (
 )
 
 
+def parse_at(step: Step, raw: str, choices: tuple[Choice, ...]) -> Parsed | Invalid:
+    """Parsing is pure: it is given the time and the time zone, never a session."""
+    return answers.parse(step, raw, None, choices=choices, now=NOW, tz=SHANGHAI)
+
+
 def parse(kind: str, raw: str, button: str | None = None, **step: int) -> Parsed | Invalid:
     at = Step("s", kind, "form_intro", "效果评估", **step)  # type: ignore[arg-type]
-    return answers.parse(at, raw, button, choices=KINDS, ctx=CTX)
+    return answers.parse(at, raw, button, choices=KINDS, now=NOW, tz=SHANGHAI)
 
 
 def test_full_width_input_from_chinese_imes_reads_as_half_width() -> None:
@@ -112,23 +109,21 @@ def test_a_choice_out_of_range_unknown_or_ambiguous_is_refused(
 def test_a_label_shared_by_two_choices_is_ambiguous() -> None:
     twins = (Choice("a", "张三"), Choice("b", "张三"))
     step = Step("student", "choice", "form_intro", "学生")
-    assert answers.parse(step, "张三", None, choices=twins, ctx=CTX) == Invalid("ambiguous")
-    assert answers.parse(step, "2", None, choices=twins, ctx=CTX) == Parsed("b", "张三")
+    assert parse_at(step, "张三", twins) == Invalid("ambiguous")
+    assert parse_at(step, "2", twins) == Parsed("b", "张三")
 
 
 def test_a_whole_label_wins_over_a_longer_label_it_begins() -> None:
     dorm = (Choice("dorm", "宿舍走访"), Choice("night", "宿舍走访夜间"))
     step = Step("kind", "choice", "form_intro", "类型")
-    assert answers.parse(step, "宿舍走访", None, choices=dorm, ctx=CTX) == Parsed(
-        "dorm", "宿舍走访"
-    )
-    assert answers.parse(step, "宿舍走", None, choices=dorm, ctx=CTX) == Invalid("ambiguous")
+    assert parse_at(step, "宿舍走访", dorm) == Parsed("dorm", "宿舍走访")
+    assert parse_at(step, "宿舍走", dorm) == Invalid("ambiguous")
 
 
 def test_an_alias_two_choices_share_is_ambiguous() -> None:
     shared = (Choice("a", "甲", aliases=("x",)), Choice("b", "乙", aliases=("x",)))
     step = Step("kind", "choice", "form_intro", "类型")
-    assert answers.parse(step, "x", None, choices=shared, ctx=CTX) == Invalid("ambiguous")
+    assert parse_at(step, "x", shared) == Invalid("ambiguous")
 
 
 def test_a_button_that_is_not_a_choice_is_read_as_the_text() -> None:

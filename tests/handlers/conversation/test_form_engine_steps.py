@@ -1,82 +1,28 @@
-"""The form engine as a person meets it, on a tiny form built here: each kind of step, the
-universal words (取消, 上一步, 跳过, 帮助, 修改 N), hints, the rescue card and the confirmation."""
+"""The form engine as a person meets it (through `forms.handle`, on the database), on a tiny
+form: each kind of step, the universal words (取消, 上一步, 跳过, 帮助, 修改 N), hints, the
+rescue card and the confirmation."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.access.identity import Identity
-from handlers.context import Context, HandlerConfig
+from handlers.context import Context
 from handlers.conversation import forms
-from handlers.conversation.answers import Parsed
-from handlers.conversation.forms import Choice, Form, Run, State, Step
+from handlers.conversation.forms import Answer, Choice, Form, State
 from handlers.envelopes import Button, Outbound
 from storage.messaging import conversations
 from storage.models import Conversation
 from tests.fakes.clock import SHANGHAI
 from tests.fakes.roster import make_staff
+from tests.handlers.conversation.tiny_form import CONFIG, FORM, NOW, SAVED, STAMPED, make_form
 
-NOW = datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)
-CONFIG = HandlerConfig(tz=ZoneInfo("Asia/Shanghai"), hotline="400-161-9995")
-CHANNEL = "simulator"
-KINDS = [
-    Choice("谈心谈话", "谈心谈话", aliases=("谈心",)),
-    Choice("走访", "宿舍走访", note="（到寝室）"),
-]
 RESCUE = "可以回复序号或点下面的按钮"
-SAVED: list[dict[str, Any]] = []
-
-
-def _stamp(run: Run) -> Parsed:
-    return Parsed(run.ctx.now.isoformat(), "刚才")
-
-
-STAMPED = "2026-11-26T10:00:00+08:00"
-
-
-def _risky(values: dict[str, Any]) -> bool:
-    return values.get("risk") is True
-
-
-def make_form(kinds: list[Choice]) -> Form:
-    async def choices(run: Run, step: Step) -> list[Choice]:
-        assert step.name == "kind"
-        return kinds
-
-    async def complete(run: Run) -> list[Outbound]:
-        SAVED.append(dict(run.state.values))
-        return [Outbound(kind="text", text="已保存")]
-
-    return Form(
-        name="tiny",
-        title="visit_title",
-        steps=(
-            Step("kind", "choice", "ask_kind", "类型"),
-            Step("when", "when", "ask_when", "时间", optional=True, default=_stamp),
-            Step("place", "text", "ask_place", "地点", optional=True, min_len=1, max_len=8),
-            Step("risk", "yesno", "ask_risk", "安全风险"),
-            Step(
-                "detail",
-                "text",
-                "ask_risk_detail",
-                "风险描述",
-                min_len=2,
-                max_len=6,
-                applies=_risky,
-            ),
-        ),
-        choices=choices,
-        complete=complete,
-    )
-
-
-FORM = make_form(KINDS)
+CHANNEL = "simulator"
 
 
 class Person:
@@ -97,7 +43,7 @@ class Person:
         row = await self.row()
         assert row is not None, "no form open"
         self.replies = await forms.handle(
-            self.ctx, self.who, row=row, form=self.form, text=text, button=button
+            self.ctx, self.who, row=row, form=self.form, answer=Answer(text, button)
         )
         return self.text
 
@@ -424,3 +370,29 @@ def test_steps_are_found_by_name_and_shown_only_when_they_apply() -> None:
     assert FORM.step("place").label == "地点"
     assert [s.name for s in FORM.shown({"risk": False})] == ["kind", "when", "place", "risk"]
     assert FORM.shown({"risk": True})[-1].name == "detail"
+
+
+async def test_back_after_an_edit_skips_a_step_the_edit_closed(person: Person) -> None:
+    await _to_confirmation(person, risk="有")
+    await person.say("失眠")
+    await person.say("修改 4")
+    await person.say("无")  # the path is now kind, when, place, risk, detail, risk
+    assert await person.step() == "confirm"
+    await person.say("上一步")
+    assert await person.step() == "risk"
+    text = await person.say("上一步")
+    assert await person.step() == "place" and "在哪里进行的？" in text
+    state = await person.state()
+    assert state.history == ["kind", "when"] and "place" not in state.values
+
+
+async def test_back_at_a_confirmation_reached_without_questions_shows_it_again(
+    person: Person,
+) -> None:
+    await person.start(
+        kind=("走访", "宿舍走访"), when=("now", "刚才"), place=("操场", "操场"), risk=(False, "无")
+    )
+    assert await person.step() == "confirm"
+    text = await person.say("上一步")
+    assert text.startswith("已经是第一个问题了。") and "请核对帮扶记录" in text
+    assert await person.step() == "confirm"

@@ -1,26 +1,33 @@
-"""Random message sequences never crash the engine, always get an answer, and store a visit
-log only after a confirmation."""
+"""Random message sequences never crash the engine, always get an answer, write the draft at
+most once per message, leave it valid, and store a visit log only after a confirmation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import count
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.context import Context, HandlerConfig
 from handlers.conversation import router
 from handlers.conversation.answers import CONFIRM
+from handlers.conversation.forms import CONFIRM as FORM_CONFIRM
+from handlers.conversation.forms import State
 from handlers.envelopes import Inbound
 from messages.render import render
 from storage.db import session_scope
+from storage.messaging import conversations
 from storage.models import (
     Alert,
     AuditEntry,
@@ -29,6 +36,7 @@ from storage.models import (
     VisitLog,
     WeeklyReport,
 )
+from storage.people.identify import AccountMatch
 from storage.safety.words import default_crisis_words
 from tests.fakes.clock import SHANGHAI
 from tests.fakes.roster import make_staff, make_student
@@ -38,6 +46,7 @@ CONFIG = HandlerConfig(
     tz=ZoneInfo("Asia/Shanghai"),
     hotline="400-161-9995",
     channels=("simulator",),
+    account_match={"simulator": AccountMatch.ROSTER_CODE},  # the simulator's own matching,
     crisis_words=default_crisis_words(),
 )
 COMMANDS = (
@@ -104,10 +113,18 @@ INTERNAL_ERROR = render("internal_error")
 _ids = count(1)
 
 
+WRITE = re.compile(r"^\s*(INSERT INTO|UPDATE|DELETE FROM) conversation\b", re.I)
+
+
 @dataclass
 class Bench:
     sessions: async_sessionmaker[AsyncSession]
     now: datetime = START
+    statements: list[str] = field(default_factory=list)
+    paused: timedelta = timedelta(0)
+
+    def listen(self, *args: Any) -> None:
+        self.statements.append(args[2])
 
     async def reset(self) -> None:
         """Forget everything a previous example wrote; the roster stays."""
@@ -121,8 +138,10 @@ class Bench:
         kind, value = step
         if kind == "wait":
             self.now += timedelta(seconds=float(value))
+            self.paused += timedelta(seconds=float(value))
             return
         self.now += timedelta(seconds=20)
+        self.statements.clear()
         inbound = Inbound(
             channel="simulator",
             account=user,
@@ -138,6 +157,26 @@ class Bench:
             replies = [reply.text for reply in await router.answer(inbound, who, ctx)]
         assert replies, f"no answer to {step}"
         assert INTERNAL_ERROR not in replies, f"apologised for {step}"
+        writes = sum(1 for statement in self.statements if WRITE.match(statement))
+        expired = self.paused > router.KEEP_DRAFT  # the old draft dropped, a new one may start
+        assert writes <= (2 if expired else 1), f"{writes} writes of the draft for {step}"
+        self.paused = timedelta(0)
+        await self.check_drafts()
+
+    async def check_drafts(self) -> None:
+        """Every stored draft is open at a step of its form that applies, or at the
+        confirmation with every shown step answered; its path holds only the form's steps."""
+        async with session_scope(self.sessions) as db:
+            rows = (await db.exec(select(Conversation))).all()
+        for row in rows:
+            form = router.FORMS[row.form]
+            state = State.load(conversations.data_of(row))
+            names = {step.name for step in form.steps}
+            assert state.values.keys() <= names and set(state.history) <= names
+            if row.step == FORM_CONFIRM:
+                assert set(state.values) == {step.name for step in form.shown(state.values)}
+            else:
+                assert form.applies(row.step, state.values), (row.step, state.values)
 
     async def logs(self) -> int:
         async with session_scope(self.sessions) as db:
@@ -145,7 +184,9 @@ class Bench:
 
 
 @pytest.fixture
-async def bench(sessions: async_sessionmaker[AsyncSession]) -> Bench:
+async def bench(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[Bench]:
     """A teacher on three teams (two students named 王五, one key-attention student), and a
     peer mentor on one; 钱七 belongs to someone else."""
     async with session_scope(sessions) as db:
@@ -158,7 +199,10 @@ async def bench(sessions: async_sessionmaker[AsyncSession]) -> Bench:
         for klass in ("计科2301", "软工2302"):
             await make_student(db, name="王五", class_name=klass, team={"student_affairs": teacher})
         await make_student(db, name="钱七", team={"academic_mentor": other})
-    return Bench(sessions)
+    bench = Bench(sessions)
+    event.listen(engine.sync_engine, "before_cursor_execute", bench.listen)
+    yield bench
+    event.remove(engine.sync_engine, "before_cursor_execute", bench.listen)
 
 
 def _is_confirmation(step: Step) -> bool:
