@@ -1,4 +1,5 @@
-"""The long-lived pieces every process needs: engine, sessions, HTTP client, senders, outbox."""
+"""The long-lived pieces every process needs: engine, sessions, reader, HTTP client, senders,
+outbox. The reader (storage/reading.py) runs long read-only work off the event loop."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from bot.outbox.sender import OutboxSender
 from bot.settings import Settings
 from storage.db import make_engine, make_sessionmaker
 from storage.keycheck import require_key
+from storage.reading import Reader, open_reader
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,7 @@ class Runtime:
     http: httpx.AsyncClient
     senders: dict[str, Sender]
     outbox: OutboxSender
+    reader: Reader
 
 
 def build_senders(
@@ -78,4 +81,6 @@ async def open_runtime(
         senders = build_senders(settings, sessions=sessions, clock=clock, http=http)
         lease = timedelta(seconds=settings.outbox_lease_seconds)
         outbox = OutboxSender(sessions=sessions, clock=clock, senders=senders, lease=lease)
-        yield Runtime(settings, clock, engine, sessions, http, senders, outbox)
+        key = settings.data_key.get_secret_value()
+        async with open_reader(settings.database_url, data_key=key) as reader:
+            yield Runtime(settings, clock, engine, sessions, http, senders, outbox, reader)

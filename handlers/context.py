@@ -1,14 +1,27 @@
-"""What every handler is given: the session, the time and the few settings handlers need."""
+"""What every handler is given: the session, the time, the few settings handlers need and,
+where the caller has one, a reader for long read-only work off the event loop.
+
+`ctx.read(work)` is how a handler runs such work: on the reader (storage/reading.py: its own
+connection, committed data only, off the loop) when the context has one, else on the
+handler's own session (which also sees what this transaction wrote). Give a context a reader
+only where nothing the work must see is written earlier in the same transaction: the
+scheduled jobs (bot/schedule/jobs.py), which start every run with a fresh transaction."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.policy.model import Policy
+from storage.people.identify import AccountMatch
+from storage.reading import Reader, ReadWork
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +36,12 @@ class HandlerConfig:
     alert_escalation: timedelta = timedelta(hours=2)
     policy: Policy | None = None
     """The validated policy file; None means the shipped defaults."""
+    account_match: Mapping[str, AccountMatch] = field(default_factory=dict)
+    """How each channel's accounts name people, from the channels' own descriptions
+    (bot.channels); a channel not listed uses messenger accounts."""
+
+    def match_for(self, channel: str) -> AccountMatch:
+        return self.account_match.get(channel, AccountMatch.MESSENGER_ACCOUNT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +49,12 @@ class Context:
     session: AsyncSession
     now: datetime
     config: HandlerConfig
+    reader: Reader | None = None
+
+    async def read(self, work: ReadWork[T]) -> T:
+        """`work(session)`, read-only: on the reader if there is one, else on `self.session`.
+
+        `work` must not use `self.session`; it may use the context's other fields."""
+        if self.reader is None:
+            return await work(self.session)
+        return await self.reader.read(work)

@@ -16,6 +16,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import sqlite_inline
 from storage.crypto import bind_cipher
 
+# Set when the connection starts (asyncpg): a SET in its first transaction would be undone by
+# the pool's rollback. Repeatable read gives a read one snapshot for all its statements, as
+# SQLite's WAL does.
+READ_ONLY_POSTGRESQL = {
+    "default_transaction_read_only": "on",
+    "default_transaction_isolation": "repeatable read",
+}
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -31,7 +39,9 @@ def async_url(url: str) -> URL:
     return parsed
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
+def _sqlite_pragmas(
+    dbapi_connection: Any, _record: Any, *, busy_ms: int, read_only: bool = False
+) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _sqlite_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -39,6 +49,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> Non
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    if read_only:
+        cursor.execute("PRAGMA query_only=ON")
     cursor.close()
 
 
@@ -53,12 +65,18 @@ def _sqlite_begin_deferred(connection: Any) -> None:
 
 
 def make_engine(
-    url: str, *, data_key: str, echo: bool = False, sqlite_immediate: bool = True
+    url: str,
+    *,
+    data_key: str,
+    echo: bool = False,
+    sqlite_immediate: bool = True,
+    read_only: bool = False,
 ) -> AsyncEngine:
     """An async engine with the field cipher bound; SQLite gets WAL and foreign keys.
 
     `sqlite_immediate=False` is for read-mostly tooling (tests inspecting the database) that
-    must not hold SQLite's write lock while the service under test works."""
+    must not hold SQLite's write lock while the service under test works. `read_only=True`
+    (storage/reading.py) refuses every write on its connections and never takes the lock."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -73,13 +91,23 @@ def make_engine(
             pool_timeout=60,
             hide_parameters=True,  # errors and echo never carry what people wrote
         )
-        inline = engine.dialect.driver == "inline"  # it waits for the write lock itself
+        # The inline driver waits for the write lock itself; a reader, on its own thread, may
+        # block in SQLite's busy handler in the rare moments WAL readers wait.
+        inline = engine.dialect.driver == "inline" and not read_only
         busy_ms = sqlite_inline.BUSY_TIMEOUT_MS if inline else 5000
-        event.listen(engine.sync_engine, "connect", partial(_sqlite_pragmas, busy_ms=busy_ms))
-        begin = _sqlite_begin_immediate if sqlite_immediate else _sqlite_begin_deferred
+        pragmas = partial(_sqlite_pragmas, busy_ms=busy_ms, read_only=read_only)
+        event.listen(engine.sync_engine, "connect", pragmas)
+        immediate = sqlite_immediate and not read_only
+        begin = _sqlite_begin_immediate if immediate else _sqlite_begin_deferred
         event.listen(engine.sync_engine, "begin", begin)
     else:
-        engine = create_async_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            connect_args={"server_settings": READ_ONLY_POSTGRESQL} if read_only else {},
+        )
     bind_cipher(engine.sync_engine.dialect, data_key)
     return engine
 

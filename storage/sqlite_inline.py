@@ -10,9 +10,11 @@ The calls that can wait long are kept off the loop. Taking the write lock (`BEGI
 while another process writes: the busy timeout is kept short and the wait is an `asyncio.sleep`
 loop. WAL checkpoints (which fsync the database file): automatic checkpoints are off on these
 connections and a worker thread runs a passive checkpoint every CHECKPOINT_EVERY commits.
-The price: a long query (a school-wide evaluation over 100k rows) holds the loop for its
-duration, where aiosqlite would have let unrelated requests run; with one pooled connection
-they queued for it anyway.
+The price: a long query holds the loop for its duration, where aiosqlite would have let
+unrelated requests run (with one pooled connection they queued for it anyway). So long
+read-only work (a school-wide evaluation over 100k rows) goes to the reader
+(storage/reading.py), whose connection of this same driver lives on a loop in a thread of its
+own: sqlite3 releases the GIL inside each step, and WAL lets it read while the service writes.
 """
 
 from __future__ import annotations

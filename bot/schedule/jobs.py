@@ -22,8 +22,11 @@ Work = Callable[[Context], Awaitable[int]]
 
 
 def context_for(runtime: Runtime, session: AsyncSession) -> Context:
+    """A job's context reads on the runtime's reader: a job's transaction is fresh, so the
+    reader's committed data is all there is to see, and long reads leave the loop free."""
     config = runtime.settings.handler_config(tuple(runtime.senders))
-    return Context(session=session, now=runtime.clock.now(), config=config)
+    now = runtime.clock.now()
+    return Context(session=session, now=now, config=config, reader=runtime.reader)
 
 
 async def _run(runtime: Runtime, work: Work, done: str, *, level: int = logging.INFO) -> int:

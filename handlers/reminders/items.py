@@ -11,6 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from handlers.context import Context
 from handlers.policy.load import Escalation
 from handlers.reminders.rules import Plan, plans_at, policy_of
@@ -43,6 +45,7 @@ class Reminder:
 
 
 Board = dict[int, list[Reminder]]
+CARDS_PER_QUERY = 10_000
 
 
 async def due_for(
@@ -52,7 +55,20 @@ async def due_for(
     `person_id`, only that person's (evaluated for their students alone).
 
     `as_of` (default now) fixes what counts as due: a digest sent late still shows what was
-    due at the digest time, while contacts recorded since then (up to now) already count."""
+    due at the digest time, while contacts recorded since then (up to now) already count.
+
+    Evaluated through `ctx.read`: a school-wide board takes seconds at 100k students (the
+    statement, the cards and building the reminders), which must not hold the event loop."""
+
+    async def board(session: AsyncSession) -> Board:
+        return await _board(ctx, session, person_id, as_of=as_of)
+
+    return await ctx.read(board)
+
+
+async def _board(
+    ctx: Context, session: AsyncSession, person_id: int | None, *, as_of: datetime | None
+) -> Board:
     policy, tz = policy_of(ctx), ctx.config.tz
     plans = plans_at(policy, at=as_of or ctx.now, tz=tz)
     # One statement for every rule, looking as far ahead as the furthest plan; each item is
@@ -60,7 +76,7 @@ async def due_for(
     by_rule = {plan.query.rule_id: plan for plan in plans}
     ahead = max((plan.horizon - ctx.now for plan in plans), default=timedelta(0))
     items = await due_items(
-        ctx.session,
+        session,
         [plan.query for plan in plans],
         now=ctx.now,
         upcoming=max(ahead, timedelta(0)),
@@ -69,12 +85,21 @@ async def due_for(
     found: list[tuple[Plan, DueItem]] = [
         (by_rule[i.rule_id], i) for i in items if i.due_at <= by_rule[i.rule_id].horizon
     ]
-    cards = await reminders.student_cards(ctx.session, [item.student_id for _, item in found])
+    cards = await _cards(session, {item.student_id for _, item in found})
     board: Board = defaultdict(list)
     for plan, item in found:
         if item.student_id in cards:
             board[item.person_id].append(_reminder(ctx, plan, item, cards[item.student_id]))
     return {person: sorted(items, key=risk_order) for person, items in board.items()}
+
+
+async def _cards(session: AsyncSession, ids: set[int]) -> dict[int, StudentCard]:
+    """The cards in chunks: asyncpg takes at most 32767 parameters per statement."""
+    ordered, cards = sorted(ids), {}
+    for start in range(0, len(ordered), CARDS_PER_QUERY):
+        chunk = ordered[start : start + CARDS_PER_QUERY]
+        cards.update(await reminders.student_cards(session, chunk))
+    return cards
 
 
 def risk_order(reminder: Reminder) -> tuple[bool, datetime, str, str]:
