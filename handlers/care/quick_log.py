@@ -8,7 +8,8 @@ Grammar: tokens separated by spaces (ASCII or full-width), in any order:
   students stay ambiguous (all candidates) until a class or 学号 narrows them. When nobody
   matches, a leading name-like token (2-4 汉字, a ·-joined name, or a 学号) is kept as the
   unmatched student token.
-- 方式: 谈心/谈话 → 谈心谈话; 走访/查寝/寝室走访 → 走访寝室; 学业/辅导 → 学业辅导;
+- 方式: a kind of visit_kinds.toml by its name, or by its shorthand (KIND_SHORTHAND):
+  谈心/谈话 → 谈心谈话; 走访/查寝/寝室走访 → 走访寝室; 学业/辅导 → 学业辅导;
   心理 → 心理疏导; 资助 → 经济资助; 就业 → 就业指导; 电话/线上/微信 → 电话/线上联系;
   家长 → 家长联系; 陪伴 → 学习陪伴; 其他. Only the caller's allowed kinds are taken; a known
   kind that is not allowed is reported as `disallowed_kind`. 电话 and 线上 are a kind only
@@ -18,7 +19,8 @@ Grammar: tokens separated by spaces (ASCII or full-width), in any order:
   with an hour.
 - 地点 (its own token, 在 allowed in front): 宿舍/寝室 → 寝室, 办公室, 图书馆, 教室, 食堂,
   线上, 电话, 咨询室/心理咨询室 → 心理咨询室, 家中/家里 → 家中, 校园, 操场, …
-- 效果: a token that is exactly 明显好转/好转, 有所改善/改善, 保持稳定/稳定,
+- 效果 (the scale of visit_kinds.toml, or EFFECT_SHORTHAND): a token that is exactly
+  明显好转/好转, 有所改善/改善, 保持稳定/稳定,
   无明显变化/无变化, 有所恶化/恶化, or starts with 效果 (效果稳定, 效果：好转, 效果 好转).
   Words inside the text (情绪稳定) are not the effect.
 - 风险: 无风险/无安全风险/没有风险/无安全隐患 → no risk; 有风险/有安全风险/有安全隐患/存在风险
@@ -32,24 +34,51 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from handlers.conversation.when import WhenError, find_when, to_halfwidth
+from storage.care.kinds import effects, visit_kinds
 
-EFFECTS = ("明显好转", "有所改善", "保持稳定", "无明显变化", "有所恶化")
-
-KIND_ALIASES = {
-    **dict.fromkeys(("谈心", "谈话", "谈心谈话"), "谈心谈话"),
-    **dict.fromkeys(("走访", "寝室走访", "走访寝室", "查寝"), "走访寝室"),
-    **dict.fromkeys(("学业", "辅导", "学业辅导"), "学业辅导"),
-    **dict.fromkeys(("心理", "心理疏导"), "心理疏导"),
-    **dict.fromkeys(("资助", "经济资助"), "经济资助"),
-    **dict.fromkeys(("就业", "就业指导"), "就业指导"),
-    **dict.fromkeys(("电话", "线上", "微信", "电话联系", "电话/线上联系"), "电话/线上联系"),
-    **dict.fromkeys(("家长", "家长联系"), "家长联系"),
-    **dict.fromkeys(("陪伴", "学习陪伴"), "学习陪伴"),
-    "其他": "其他",
+# Short words a line may use for a kind or an effect. The kinds and the effect scale
+# themselves come from storage/data/visit_kinds.toml (storage/care/kinds.py); a word whose kind
+# or effect the file no longer has is not offered.
+KIND_SHORTHAND = {
+    "谈心谈话": ("谈心", "谈话"),
+    "走访寝室": ("走访", "寝室走访", "查寝"),
+    "学业辅导": ("学业", "辅导"),
+    "心理疏导": ("心理",),
+    "经济资助": ("资助",),
+    "就业指导": ("就业",),
+    "电话/线上联系": ("电话", "线上", "微信", "电话联系"),
+    "家长联系": ("家长",),
+    "学习陪伴": ("陪伴",),
 }
+EFFECT_SHORTHAND = {
+    "明显好转": ("好转",),
+    "有所改善": ("改善",),
+    "保持稳定": ("稳定",),
+    "无明显变化": ("无变化", "没有变化"),
+    "有所恶化": ("恶化",),
+}
+
+
+@cache
+def kind_aliases() -> dict[str, str]:
+    """Every word naming a visit kind (its name, its shorthand) → the kind's name."""
+    return _aliases(tuple(kind.name for kind in visit_kinds()), KIND_SHORTHAND)
+
+
+@cache
+def effect_aliases() -> dict[str, str]:
+    """Every word naming an effect of the scale → the effect."""
+    return _aliases(effects(), EFFECT_SHORTHAND)
+
+
+def _aliases(names: tuple[str, ...], shorthand: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    words = {_key(word): name for name in names for word in shorthand.get(name, ())}
+    return words | {_key(name): name for name in names}
+
 
 PLACE_ALIASES = {
     **dict.fromkeys(("宿舍", "寝室"), "寝室"),
@@ -60,14 +89,6 @@ PLACE_ALIASES = {
     **{place: place for place in ("办公室", "图书馆", "教室", "食堂", "线上", "电话")},
     **{place: place for place in ("校园", "实验室", "学工办", "就业指导中心", "校医院")},
     **{place: place for place in ("企业微信",)},
-}
-
-EFFECT_ALIASES = {
-    **dict.fromkeys(("明显好转", "好转"), "明显好转"),
-    **dict.fromkeys(("有所改善", "改善"), "有所改善"),
-    **dict.fromkeys(("保持稳定", "稳定"), "保持稳定"),
-    **dict.fromkeys(("无明显变化", "无变化", "没有变化"), "无明显变化"),
-    **dict.fromkeys(("有所恶化", "恶化"), "有所恶化"),
 }
 
 # Negative phrases first: 没有风险 contains 有风险.
@@ -221,7 +242,7 @@ def _identity_keys(student: StudentRef) -> tuple[str, ...]:
 
 def _take_kind(tokens: _Tokens, kinds: Sequence[str]) -> tuple[str | None, str | None]:
     """(allowed kind, known kind that is not allowed); 电话/线上 yield to a firmer kind."""
-    aliases = KIND_ALIASES | {_key(kind): kind for kind in kinds}
+    aliases = kind_aliases() | {_key(kind): kind for kind in kinds}
     named = [(i, aliases[tokens.keys[i]]) for i in tokens.free() if tokens.keys[i] in aliases]
     firm = [(i, kind) for i, kind in named if tokens.keys[i] not in PLACE_ALIASES]
     soft = [(i, kind) for i, kind in named if tokens.keys[i] in PLACE_ALIASES]
@@ -257,7 +278,7 @@ def _take_effect(tokens: _Tokens) -> str | None:
         if prefixed and not phrase and position + 1 < len(free):
             taken.append(free[position + 1])
             phrase = tokens.keys[free[position + 1]]
-        effect = EFFECT_ALIASES.get(phrase)
+        effect = effect_aliases().get(phrase)
         if effect and (best is None or prefixed or not best[0]):
             best = (prefixed, taken, effect)
     if best is None:

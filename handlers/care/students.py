@@ -12,12 +12,13 @@ from handlers.care.visit_form import UNDO_MINUTES, student_choice
 from handlers.context import Context
 from handlers.conversation.answers import normalise
 from handlers.envelopes import Inbound, Outbound
+from handlers.reminders.items import due_for
+from handlers.reminders.rules import policy_of, talk_every_days
 from messages.render import render
 from storage import audit
 from storage.care import visits
 from storage.models import Person, VisitLog
 
-TALK_EVERY_DAYS = 15  # seed 001 §二.3: at least one talk every half month
 _NO_SEATS: frozenset[str] = frozenset()
 _NAME_PART = re.compile(r"[ (]")  # 张三(计科2301) and 张三 计科2301 name 张三 (after normalise)
 
@@ -27,11 +28,14 @@ def _text(key: str, **context: object) -> list[Outbound]:
 
 
 async def my_students(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
+    """My students, their last contact, and 该联系了 where `待办` has something due for them
+    today or overdue: the same evaluation of the same policy, so the two never disagree."""
     mine = await visits.assigned_students(ctx.session, who.person_id)
     if not mine:
         return _text("my_students_none")
     ids = [person.id or 0 for person, _ in mine]
     last = await visits.last_contacts(ctx.session, ids)
+    due = await _due_students(ctx, who.person_id)
     rows = []
     for index, (person, seat) in enumerate(mine, start=1):
         contact = last.get(person.id or 0)
@@ -43,11 +47,17 @@ async def my_students(inbound: Inbound, who: Identity, ctx: Context, args: str) 
                 "dorm": person.dorm,
                 "seat": render(f"seat_{seat}"),
                 "days": days,
-                "due": days is None or days >= TALK_EVERY_DAYS,
+                "due": person.id in due,
                 "key": person.key_attention and not access.is_peer_only(who.roles),
             }
         )
-    return _text("my_students", rows=rows, every=TALK_EVERY_DAYS)
+    return _text("my_students", rows=rows, every=talk_every_days(policy_of(ctx)))
+
+
+async def _due_students(ctx: Context, person_id: int) -> set[int]:
+    """The students with something due for me now (not only later, by a deadline)."""
+    board = await due_for(ctx, person_id)
+    return {item.student.id for item in board.get(person_id, []) if item.overdue_days >= 0}
 
 
 def _days_since(ctx: Context, moment: datetime) -> int:

@@ -10,6 +10,9 @@ Seed 001 §二.3 asks for extra contact "before exams, before and after holidays
   vacation that ends inside a semester.
 Periods are clipped to their semester, a return week stops before the next holiday block, and
 periods may overlap (one talk in the overlap satisfies both).
+
+A period that ends unfulfilled is still owed after its last day (`owed_until`): until the next
+key period starts, or its semester ends (a 考前 talk is not chased through the winter vacation).
 """
 
 from __future__ import annotations
@@ -150,6 +153,30 @@ def key_periods(policy: Policy, *, start: date, end: date) -> tuple[KeyPeriod, .
 
 def key_periods_at(day: date, policy: Policy) -> tuple[KeyPeriod, ...]:
     return key_periods(policy, start=day, end=day)
+
+
+def carried_periods(day: date, policy: Policy) -> tuple[KeyPeriod, ...]:
+    """The key periods that ended before `day` and are still owed on it (see owed_until)."""
+    term = semester_at(day, policy)
+    if term is None:
+        return ()
+    earlier = key_periods(policy, start=term.start, end=day)
+    return tuple(
+        period
+        for period in earlier
+        if period.start >= term.start and period.end < day <= owed_until(period, policy)
+    )
+
+
+def owed_until(period: KeyPeriod, policy: Policy) -> date:
+    """The last day an unfulfilled key period is owed: the day before the next key period
+    (the first to start after it ended) starts, at the latest the last day of its semester."""
+    term = semester_at(period.end, policy)
+    if term is None:
+        return period.end
+    later = key_periods(policy, start=period.end, end=term.end)
+    starts = [other.start for other in later if other.start > period.end]
+    return min([term.end, *(start - timedelta(days=1) for start in starts)])
 
 
 def key_period_at(day: date, policy: Policy) -> KeyPeriod | None:

@@ -6,13 +6,15 @@ reference time. The due engine (storage/due/evaluate.py) makes the i-th of K con
 period due at start + i × length / K, so "once a week" falls due only as the week ends; a
 paced rule is therefore shown `LEAD[per]` ahead of its due time ("this week's 周报, by
 Sunday"), a rolling rule from the start of the day it falls due, and a key period for its
-whole length (one contact inside it is what it asks for, and it is gone once it is over).
+whole length (one contact inside it is what it asks for). A key period that ended unfulfilled
+is carried as overdue until the next one starts (handlers/policy/periods.py's owed_until), and
+a contact made while it is carried fulfils it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -20,7 +22,7 @@ from handlers.context import Context
 from handlers.policy import calendar
 from handlers.policy.load import KeyPeriods, Per, Policy, Rule, StudentScope, load_policy
 from handlers.policy.model import SEATS
-from handlers.policy.periods import KeyPeriod, key_periods_at
+from handlers.policy.periods import KeyPeriod, carried_periods, key_periods_at, owed_until
 from storage.due.evaluate import RuleQuery, Scope
 
 LEAD: dict[Per, timedelta] = {
@@ -55,11 +57,18 @@ def policy_of(ctx: Context) -> Policy:
 
 
 def plans_at(policy: Policy, *, at: datetime, tz: ZoneInfo) -> list[Plan]:
-    """Every rule in force at `at`, cadence rules first, then the key periods around it."""
+    """Every rule in force at `at`, cadence rules first, then the key periods around it and
+    those still owed from before."""
     day = at.astimezone(tz).date()
     plans = [plan for rule in policy.rules if (plan := _rule_plan(rule, policy, at, tz))]
-    periods = key_periods_at(day, policy)
+    periods = carried_periods(day, policy) + key_periods_at(day, policy)
     return plans + [_key_plan(period, policy, tz) for period in periods]
+
+
+def talk_every_days(policy: Policy) -> int | None:
+    """The policy's shortest rolling cadence (the seeds' talk every half month), the number
+    我的学生 quotes; None when every rule is paced."""
+    return min((r.cadence.every_days for r in policy.rules if r.cadence.every_days), default=None)
 
 
 def _rule_plan(rule: Rule, policy: Policy, at: datetime, tz: ZoneInfo) -> Plan | None:
@@ -84,13 +93,14 @@ def _rule_plan(rule: Rule, policy: Policy, at: datetime, tz: ZoneInfo) -> Plan |
 
 
 def _key_plan(period: KeyPeriod, policy: Policy, tz: ZoneInfo) -> Plan:
-    """One contact of the key-period kinds inside the period, due by its last day."""
+    """One contact of the key-period kinds inside the period, due by its last day; a contact
+    after it, while it is still owed, counts too."""
     settings: KeyPeriods = policy.key_periods
-    start = datetime.combine(period.start, time(0), tzinfo=tz)
-    end = datetime.combine(period.end + timedelta(days=1), time(0), tzinfo=tz)
+    start, end = _midnight(period.start, tz), _midnight(period.end + timedelta(days=1), tz)
+    owed = _midnight(owed_until(period, policy) + timedelta(days=1), tz)
     rule_id = f"{KEY_PERIOD_PREFIX}{period.kind}:{period.start.isoformat()}"
     scope = _scope(settings.students, settings.category, policy, start, tz)
-    query = _query(rule_id, settings, scope, times=1, period=(start, end))
+    query = _query(rule_id, settings, scope, times=1, period=(start, end), counted_until=owed)
     sensitive = settings.students in ("key_attention", "category")
     return Plan(query, settings.title, settings.kinds[0], end, period.name, sensitive)
 
@@ -104,6 +114,7 @@ def _query(
     since: datetime | None = None,
     times: int | None = None,
     period: tuple[datetime, datetime] | None = None,
+    counted_until: datetime | None = None,
 ) -> RuleQuery:
     """A team rule counts a contact by any team seat; a seat's rule only that seat's."""
     counted = SEATS if rule.responsible == "team" else (rule.responsible,)
@@ -119,6 +130,7 @@ def _query(
         period_start=start,
         period_end=end,
         since=since,
+        counted_until=counted_until,
     )
 
 
@@ -143,5 +155,8 @@ def _semester_start(policy: Policy, at: datetime, tz: ZoneInfo) -> datetime | No
 
 
 def _end_of_day(at: datetime, tz: ZoneInfo) -> datetime:
-    day = at.astimezone(tz).date() + timedelta(days=1)
+    return _midnight(at.astimezone(tz).date() + timedelta(days=1), tz)
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz)

@@ -1,10 +1,12 @@
-"""The college admin's weekly summary: what has slipped past the escalation ladder's second
-rung (overdue ≥ admin_summary_after_days, shorter for key attention), per responsible teacher.
+"""The admins' weekly summary: what has slipped past the escalation ladder's second rung
+(overdue ≥ admin_summary_after_days, shorter for key attention).
 
-Names and counts only: a teacher, how many items, and which students (name and class). It
-goes out on the week's first digest day at the digest time, or at the first later moment the
-digest could (ReminderLog kind "admin_summary", day = that week's Monday: once a week). An
-admin whose college has nothing overdue is recorded and not messaged.
+A college admin gets their college's, per responsible teacher: a teacher, how many items, and
+which students (name and class). A school admin gets every college's, as a table per college
+(items, students, teachers: counts only). It goes out on the week's first digest day at the
+digest time, or at the first later moment the digest could (ReminderLog kind "admin_summary"
+or "school_summary", day = that week's Monday: once a week). An admin with nothing overdue in
+their summary is recorded and not messaged.
 """
 
 from __future__ import annotations
@@ -21,12 +23,16 @@ from handlers.reminders.items import Board, Reminder, due_for
 from handlers.reminders.rules import policy_of
 from messages.render import render
 from storage.due import reminder_log as reminders
+from storage.models import Role
+from storage.people.roles import people_with_role
 
 SUMMARY = "admin_summary"
+SCHOOL_SUMMARY = "school_summary"
 
 
 async def run_admin_summaries(ctx: Context) -> int:
-    """Send this week's summary to every college admin who has not had it; how many sent."""
+    """Send this week's summary to every college and school admin who has not had it; how
+    many were sent."""
     slot = digest_slot(ctx.now, policy_of(ctx), tz=ctx.config.tz)
     if slot is None:
         return 0
@@ -34,13 +40,22 @@ async def run_admin_summaries(ctx: Context) -> int:
     admins = await reminders.admins_by_college(ctx.session)
     done = await reminders.logged(ctx.session, kind=SUMMARY, day=monday)
     pending = {admin: college for admin, college in admins.items() if admin not in done}
-    if not pending:
+    school = await people_with_role(ctx.session, Role.SCHOOL_ADMIN)
+    done_school = await reminders.logged(ctx.session, kind=SCHOOL_SUMMARY, day=monday)
+    school = [admin for admin in school if admin not in done_school]
+    if not pending and not school:
         return 0
     overdue = _escalated(await due_for(ctx, as_of=slot))
     sent = 0
     for admin_id, college in sorted(pending.items()):
         items = [item for item in overdue if item.student.college == college]
-        sent += await _send(ctx, admin_id, college, items, monday=monday)
+        message = await summary_message(ctx, college, items) if items else None
+        sent += await _send(ctx, admin_id, message, kind=SUMMARY, monday=monday, items=len(items))
+    message = school_message(ctx, overdue) if overdue else None
+    for admin_id in school:
+        sent += await _send(
+            ctx, admin_id, message, kind=SCHOOL_SUMMARY, monday=monday, items=len(overdue)
+        )
     return sent
 
 
@@ -53,15 +68,16 @@ def _escalated(board: Board) -> list[Reminder]:
 
 
 async def _send(
-    ctx: Context, admin_id: int, college: str, items: list[Reminder], *, monday: date
+    ctx: Context, admin_id: int, message: Outbound | None, *, kind: str, monday: date, items: int
 ) -> int:
+    """Record the week's summary of `kind` for the admin, then queue `message` (if any) the
+    first time."""
     first = await reminders.claim(
-        ctx.session, person_id=admin_id, kind=SUMMARY, day=monday, items=len(items), now=ctx.now
+        ctx.session, person_id=admin_id, kind=kind, day=monday, items=items, now=ctx.now
     )
-    if not first or not items:
+    if not first or message is None:
         return 0
-    message = await summary_message(ctx, college, items)
-    key = f"{SUMMARY}:{monday.isoformat()}"
+    key = f"{kind}:{monday.isoformat()}"
     return await send_to_people(ctx, person_ids=[admin_id], message=message, key=key)
 
 
@@ -97,3 +113,40 @@ def summary_rows(items: list[Reminder], teachers: dict[int, str]) -> list[dict[s
             }
         )
     return rows
+
+
+def school_message(ctx: Context, items: list[Reminder]) -> Outbound:
+    ladder = policy_of(ctx).escalation
+    rows = college_rows(items)
+    total = {
+        "count": len(items),
+        "students": len({item.student.id for item in items}),
+        "teachers": len({item.person_id for item in items}),
+    }
+    return text(
+        render(
+            "remind_summary_school",
+            rows=rows,
+            total=total,
+            days=ladder.admin_summary_after_days,
+            key_days=ladder.key_attention_admin_summary_after_days,
+        )
+    )
+
+
+def college_rows(items: list[Reminder]) -> list[dict[str, Any]]:
+    """Per college (most items first, then by name; no college last): items, students and
+    teachers, each counted once."""
+    by_college: dict[str, list[Reminder]] = defaultdict(list)
+    for item in items:
+        by_college[item.student.college or ""].append(item)
+    ordered = sorted(by_college.items(), key=lambda pair: (not pair[0], -len(pair[1]), pair[0]))
+    return [
+        {
+            "college": college or None,
+            "count": len(mine),
+            "students": len({item.student.id for item in mine}),
+            "teachers": len({item.person_id for item in mine}),
+        }
+        for college, mine in ordered
+    ]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,22 +13,22 @@ from sqlalchemy import insert
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.demo.people import PersonSpec
 from storage.demo.plan import DemoPlan, build_demo
+from storage.demo.visits import WINDOW_DAYS
 from storage.models import (
-    Assignment,
     CaseFile,
     Category,
     Channel,
-    MessengerAccount,
     Person,
-    PersonRole,
+    PersonKind,
     Role,
-    StudentCategory,
     VisitLog,
 )
-from storage.people.accounts import account_key
 from storage.people.categories import sync_categories
+from storage.roster.importer import write_records
+from storage.roster.rows import Record
+from storage.roster.sheet import Sheet
+from storage.roster.state import PERSON_FIELDS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_SEED = 2026
@@ -104,14 +104,13 @@ async def _category_names(session: AsyncSession) -> dict[str, str]:
 
 
 async def _insert(session: AsyncSession, plan: DemoPlan, *, now: datetime) -> None:
-    people = plan.people
-    returning = insert(Person).returning(col(Person.id), col(Person.code))
-    result = await session.exec(returning, params=[p.row(now) for p in people])
-    ids: dict[str, int] = {code: id_ for id_, code in result.all()}
-    await _bulk(session, PersonRole, _role_rows(people, ids))
-    await _bulk(session, StudentCategory, _category_rows(people, ids))
-    await _bulk(session, MessengerAccount, _account_rows(people, ids))
-    await _bulk(session, Assignment, _assignment_rows(plan, ids))
+    """People, roles, categories, accounts and teams go through the roster's own checks and
+    writer, dated from the start of the visit history (the clocks run as in a school that has
+    used CareBot for a while); case files and the visit history are bulk rows of their own."""
+    since = now - timedelta(days=WINDOW_DAYS)
+    await write_records(session, _records(plan), now=since)
+    people = await session.exec(select(Person.code, Person.id))
+    ids: dict[str, int] = {code: id_ for code, id_ in people.all() if id_ is not None}
     await _bulk(session, CaseFile, [c.row(ids, now=now) for c in plan.cases])
     await _bulk(session, VisitLog, [v.row(ids) for v in plan.visits])
 
@@ -122,33 +121,26 @@ async def _bulk(session: AsyncSession, model: type[SQLModel], rows: list[dict[st
         await session.exec(insert(model), params=rows)
 
 
-def _role_rows(people: Sequence[PersonSpec], ids: Mapping[str, int]) -> list[dict[str, Any]]:
-    return [{"person_id": ids[p.code], "role": role} for p in people for role in p.roles]
-
-
-def _category_rows(people: Sequence[PersonSpec], ids: Mapping[str, int]) -> list[dict[str, Any]]:
-    return [{"student_id": ids[p.code], "category_code": c} for p in people for c in p.categories]
-
-
-def _account_rows(people: Sequence[PersonSpec], ids: Mapping[str, int]) -> list[dict[str, Any]]:
-    rows = []
-    for person in people:
-        for channel, account in (
-            (Channel.WECOM, person.wecom),
-            (Channel.DINGTALK, person.dingtalk),
-        ):
-            if account:
-                row = {"channel": channel, "account": account, "account_key": account_key(account)}
-                rows.append({"person_id": ids[person.code], **row})
-    return rows
-
-
-def _assignment_rows(plan: DemoPlan, ids: Mapping[str, int]) -> list[dict[str, Any]]:
-    return [
-        {"student_id": ids[t.student.code], "role": seat, "mentor_id": ids[mentor.code]}
-        for t in plan.teams
-        for seat, mentor in t.seats.items()
-    ]
+def _records(plan: DemoPlan) -> list[Record]:
+    """The demo's people as the roster import reads them from a file."""
+    sheets = {kind: Sheet(0, "demo", kind, [], []) for kind in PersonKind}
+    teams = {id(t.student): t for t in plan.teams}
+    records = []
+    for row, person in enumerate(plan.people, start=1):
+        team = teams.get(id(person))
+        records.append(
+            Record(
+                sheets[person.kind],
+                row,
+                code=person.code,
+                fields={name: getattr(person, name) for name in PERSON_FIELDS},
+                roles=frozenset(person.roles),
+                categories=frozenset(person.categories),
+                team={seat: m.code for seat, m in team.seats.items()} if team else {},
+                accounts={Channel.WECOM: person.wecom, Channel.DINGTALK: person.dingtalk},
+            )
+        )
+    return records
 
 
 def summarize(plan: DemoPlan) -> DemoSummary:

@@ -2,10 +2,11 @@
 into DueItems.
 
 A paced rule (K contacts per period of length L from `start`) makes the i-th contact due at
-start + i × L / K. A student added to the roster after its first load (Person.created_at; see
-storage/due/sql.py) owes none of the moments that passed before: they are `waived`, and the
-student's next contact is the (done + waived + 1)-th. A rolling rule starts a never-contacted
-student's clock at `since` or when the student was added, whichever is later.
+start + i × L / K. Every rule's clock starts for a student no earlier than the remind seat was
+taken and the student entered the rule's scope (storage/due/tables.py's clock_start): the
+moments that passed before are `waived`, and the student's next contact is the
+(done + waived + 1)-th. A rolling rule's clock runs from the last contact (else `since`), or
+from the clock start when that is later.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ Moment = Callable[[Any], datetime]
 
 Found = tuple[int, int, int, Any, Any, int, int, Any]
 """A raw row: active rule index, student, remind-seat holder, key attention, last contact,
-contacts in period, moments waived, clock start (rolling; None when it is `since`)."""
+contacts in period, moments waived, clock start (rolling; None when none is known)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ class Active:
 
     @property
     def thresholds(self) -> tuple[datetime, ...]:
-        """Paced: the due moments up to the cutoff; those at or before a student was added
+        """Paced: the due moments up to the cutoff; those at or before a student's clock start
         are waived for them."""
         return self.dues[: self.required]
 
@@ -48,8 +49,10 @@ class Active:
         last_at = None if last is None else moment(last)
         rule_id = self.rule.rule_id
         if self.every is not None:
-            start = last_at or (self.since if started is None else moment(started))
+            start = last_at or self.since
             assert start is not None
+            if started is not None:
+                start = max(start, moment(started))
             return DueItem(rule_id, student, person, start + self.every, last_at, 0, bool(key))
         return DueItem(rule_id, student, person, self.dues[done + waived], last_at, done, bool(key))
 

@@ -35,8 +35,11 @@ class RuleQuery:
 
     `counted_seats`: only contacts by the current holders of these seats count (None: anyone's).
     `kinds`: VisitLog kinds, or just (WEEKLY_REPORT,) to count weekly reports by their week.
-    `since`: rolling rules start a never-contacted student's clock here (default: now - every),
-    or when the student was added to the roster after its first load, whichever is later."""
+    `since`: rolling rules start a never-contacted student's clock here (default: now - every).
+    Every clock starts no earlier than the remind seat's holder took it and the student entered
+    the rule's scope (storage/due/tables.py's clock_start).
+    `counted_until`: paced rules count contacts from `period_start` until this moment (default
+    `period_end`): a key period carried past its end is fulfilled by a late contact."""
 
     rule_id: str
     remind_seat: str
@@ -48,6 +51,7 @@ class RuleQuery:
     period_start: datetime | None = None
     period_end: datetime | None = None
     since: datetime | None = None
+    counted_until: datetime | None = None
 
     def __post_init__(self) -> None:
         for problem in _problems(self):
@@ -80,10 +84,14 @@ def _problems(rule: RuleQuery) -> Iterator[str]:
         yield "give either every_days or times"
     if any(count is not None and count <= 0 for count in (rule.every_days, rule.times)):
         yield "a cadence must be positive"
-    moments = (rule.period_start, rule.period_end, rule.since)
+    moments = (rule.period_start, rule.period_end, rule.since, rule.counted_until)
     if any(moment is not None and moment.utcoffset() is None for moment in moments):
         yield "datetimes must be aware"
     elif rule.times is not None and not (
         rule.period_start and rule.period_end and rule.period_start < rule.period_end
     ):
         yield "times needs a period that ends after it starts"
+    elif rule.counted_until is not None and (
+        rule.period_end is None or rule.counted_until < rule.period_end
+    ):
+        yield "counted_until needs a period that ends at or before it"

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 from storage.due.plan import Active
-from storage.due.tables import Source, in_scope, team_table
+from storage.due.tables import Source, clock_start, in_scope, team_table
 
 Wrap = Callable[[ColumnElement[Any]], ColumnElement[Any]]
 """How a branch hands a datetime column to the driver (see storage.due.evaluate._moments)."""
@@ -92,14 +92,14 @@ def _lookup(active: Active, team: CTE, options: Options) -> ColumnElement[Any]:
 
 
 def _seek_branch(active: Active, found: CTE, options: Options) -> Select[Any]:
-    value, joined = found.c[f"found_{active.index}"], found.c.joined
+    value, start = found.c[f"found_{active.index}"], clock_start(active.rule, found)
     head = _head(active, found, options)
     if active.every is not None:
-        columns = _rolling_columns(active, value, joined, options)
-        return head.add_columns(*columns).where(_rolling_due(active, value, joined))
+        columns = _rolling_columns(value, start, options)
+        return head.add_columns(*columns).where(_rolling_due(active, value, start))
     source, counted = Source.of(active.rule), active.rule.counted_seats or ()
     last_at = _seek(source, found, options.now, counted, func.max(source.at))
-    waived = _waived(active, joined)
+    waived = _waived(active, start)
     return head.add_columns(
         options.moment(last_at).label("last_at"),
         value.label("done"),
@@ -128,11 +128,11 @@ def _scan_branch(active: Active, team: CTE, options: Options) -> Select[Any]:
     contacts = _scan(active, team, options.now)
     outer = team.outerjoin(contacts, contacts.c.student_id == team.c.student_id)
     head = _head(active, team, options).select_from(outer)
-    last_at = contacts.c.last_at
+    last_at, start = contacts.c.last_at, clock_start(active.rule, team)
     if active.every is not None:
-        columns = _rolling_columns(active, last_at, team.c.joined, options)
-        return head.add_columns(*columns).where(_rolling_due(active, last_at, team.c.joined))
-    done, waived = func.coalesce(contacts.c.done, 0), _waived(active, team.c.joined)
+        columns = _rolling_columns(last_at, start, options)
+        return head.add_columns(*columns).where(_rolling_due(active, last_at, start))
+    done, waived = func.coalesce(contacts.c.done, 0), _waived(active, start)
     return head.add_columns(
         options.moment(last_at).label("last_at"),
         done.label("done"),
@@ -164,34 +164,32 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _rolling_columns(
-    active: Active, last_at: ColumnElement[Any], joined: ColumnElement[Any], options: Options
+    last_at: ColumnElement[Any], start: ColumnElement[Any], options: Options
 ) -> list[ColumnElement[Any]]:
-    """last_at, done, waived, started: the clock of the never contacted starts when they
-    joined if that was after `since`."""
-    started = case((joined > active.since, options.moment(joined)))
+    """last_at, done, waived, started (the clock start, see storage.due.tables.clock_start)."""
     return [
         options.moment(last_at).label("last_at"),
         literal_column("0", Integer).label("done"),
         literal_column("0", Integer).label("waived"),
-        started.label("started"),
+        options.moment(start).label("started"),
     ]
 
 
 def _rolling_due(
-    active: Active, last_at: ColumnElement[Any], joined: ColumnElement[Any]
+    active: Active, last_at: ColumnElement[Any], start: ColumnElement[Any]
 ) -> ColumnElement[bool]:
-    """Due when the clock start (the last contact, else `since` or joining, whichever is
-    later) is at or before `latest`."""
+    """Due when the clock (the last contact, else `since`; never before the clock start) is
+    at or before `latest`."""
     assert active.since is not None and active.latest is not None
-    due = last_at <= active.latest
-    if active.since > active.latest:
-        return due
-    return or_(due, and_(last_at.is_(None), or_(joined.is_(None), joined <= active.latest)))
+    contact = last_at <= active.latest
+    if active.since <= active.latest:
+        contact = or_(contact, last_at.is_(None))
+    return and_(contact, or_(start.is_(None), start <= active.latest))
 
 
-def _waived(active: Active, joined: ColumnElement[Any]) -> ColumnElement[int]:
-    """How many of the rule's due moments up to the cutoff passed before the student joined."""
-    terms = [case((joined >= moment, 1), else_=0) for moment in active.thresholds]
+def _waived(active: Active, start: ColumnElement[Any]) -> ColumnElement[int]:
+    """How many of the rule's due moments up to the cutoff passed before its clock started."""
+    terms = [case((start >= moment, 1), else_=0) for moment in active.thresholds]
     total: ColumnElement[int] = terms[0]
     for term in terms[1:]:
         total = total + term

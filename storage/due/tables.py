@@ -1,5 +1,5 @@
 """The tables the due evaluation reads: the team (one row per student with seats), the
-rules' scopes and where each rule's contacts live."""
+rules' scopes and clock starts, and where each rule's contacts live."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     Select,
+    Subquery,
     Table,
     and_,
     case,
     exists,
     func,
+    null,
     or_,
     select,
     true,
@@ -26,39 +28,83 @@ from storage.models import Assignment, Person, StudentCategory, VisitLog, Weekly
 
 
 def team_table(person_id: int | None) -> Select[Any]:
-    """Per student with any seat (with `person_id`: any of theirs): the three seat holders,
-    flags, graduation year and when the student was added (`joined`, see _joined)."""
-    seat, person, category = table(Assignment), table(Person), table(StudentCategory)
-    holders = [
-        func.max(case((seat.c.role == role, seat.c.mentor_id))).label(role) for role in SEATS
-    ]
-    pivot = select(seat.c.student_id, *holders).group_by(seat.c.student_id)
-    if person_id is not None:
-        mine = seat.alias("mine")
-        pivot = pivot.where(
-            seat.c.student_id.in_(select(mine.c.student_id).where(mine.c.mentor_id == person_id))
-        )
-    seats = pivot.subquery("seats")
+    """Per student with any seat (with `person_id`: any of theirs): the three seat holders and
+    when each took the seat (`<seat>_since`), flags, graduation year, and when the student
+    became special (`special_since`) and key attention (`key_since`)."""
+    person, category = table(Person), table(StudentCategory)
+    seats = _seats(person_id)
     has_category = exists().where(category.c.student_id == seats.c.student_id)
     special = or_(person.c.key_attention.is_(True), has_category)
+    key_since = case((person.c.key_attention.is_(True), person.c.key_attention_since))
     return select(
         seats,
         person.c.key_attention,
         person.c.graduation_year,
         special.label("special"),
-        _joined(person).label("joined"),
+        key_since.label("key_since"),
+        earliest(_first_category(seats), key_since).label("special_since"),
     ).join_from(seats, person, person.c.id == seats.c.student_id)
 
 
-def _joined(person: Table) -> ColumnElement[Any]:
-    """When a student was added to the roster, or NULL for those in its first load.
+def _seats(person_id: int | None) -> Subquery:
+    """One row per student: each seat's holder and when they took it."""
+    seat = table(Assignment)
+    holders = [
+        func.max(case((seat.c.role == role, seat.c.mentor_id))).label(role) for role in SEATS
+    ]
+    taken = [
+        func.max(case((seat.c.role == role, seat.c.assigned_at))).label(f"{role}_since")
+        for role in SEATS
+    ]
+    pivot = select(seat.c.student_id, *holders, *taken).group_by(seat.c.student_id)
+    if person_id is not None:
+        mine = seat.alias("mine")
+        pivot = pivot.where(
+            seat.c.student_id.in_(select(mine.c.student_id).where(mine.c.mentor_id == person_id))
+        )
+    return pivot.subquery("seats")
 
-    The first load is when the school started using CareBot, not when their care began: those
-    students keep the semester's clocks. It is when the oldest person record (by id, an index
-    lookup where the earliest created_at would read the whole table) was created."""
-    oldest = person.alias("oldest")
-    first_load = select(oldest.c.created_at).order_by(oldest.c.id).limit(1).scalar_subquery()
-    return case((person.c.created_at > first_load, person.c.created_at))
+
+def _first_category(seats: Subquery) -> ColumnElement[Any]:
+    """When the student got their first category; NULL without one, or when one has no date
+    (special from before anything is evaluated)."""
+    category = table(StudentCategory)
+    undated = func.count() > func.count(category.c.since)
+    first = select(case((undated, null()), else_=func.min(category.c.since)))
+    return first.where(category.c.student_id == seats.c.student_id).scalar_subquery()
+
+
+def clock_start(rule: RuleQuery, team: CTE) -> ColumnElement[Any]:
+    """When the rule's clock starts for a student, at the latest of: the remind seat taken by
+    its holder, and the student entering the rule's scope (the category given, key attention
+    set, or becoming special at all). NULL when none is known: the period's own start."""
+    scope, category = rule.scope, table(StudentCategory)
+    starts: list[ColumnElement[Any]] = [team.c[f"{rule.remind_seat}_since"]]
+    if scope.key_attention_only:
+        starts.append(team.c.key_since)
+    if scope.category is not None:
+        given = select(category.c.since).where(
+            category.c.student_id == team.c.student_id,
+            category.c.category_code == scope.category,
+        )
+        starts.append(given.scalar_subquery())
+    if scope.special_only and not scope.key_attention_only and scope.category is None:
+        starts.append(team.c.special_since)
+    start = starts[0]
+    for other in starts[1:]:
+        start = latest(start, other)
+    return start
+
+
+def latest(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The later of two moments, ignoring NULL (GREATEST on PostgreSQL ignores it, SQLite's
+    two-argument max() does not: spelled out for both)."""
+    return case((a > b, a), else_=func.coalesce(b, a))
+
+
+def earliest(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The earlier of two moments, ignoring NULL."""
+    return case((a < b, a), else_=func.coalesce(b, a))
 
 
 def in_scope(rule: RuleQuery, team: CTE) -> list[ColumnElement[bool]]:
@@ -97,7 +143,7 @@ class Source:
         log = table(VisitLog)
         at, in_period = log.c.occurred_at, None
         if rule.times is not None:
-            in_period = and_(at >= rule.period_start, at < rule.period_end)
+            in_period = and_(at >= rule.period_start, at < (rule.counted_until or rule.period_end))
         return cls(log, at, log.c.kind.in_(rule.kinds), in_period)
 
 
@@ -106,7 +152,7 @@ def _weeks_in(report: Table, rule: RuleQuery) -> ColumnElement[bool] | None:
     dates of the period bounds in the time zone they were given in."""
     if rule.times is None or rule.period_start is None or rule.period_end is None:
         return None
-    first, last = rule.period_start.date(), rule.period_end.date()
+    first, last = rule.period_start.date(), (rule.counted_until or rule.period_end).date()
     return and_(report.c.week_start >= first, report.c.week_start < last)
 
 

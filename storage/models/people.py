@@ -58,6 +58,8 @@ class Person(SQLModel, table=True):
     native_place: str | None = Field(default=None, max_length=64)
     birth_date: date | None = None
     key_attention: bool = False
+    key_attention_since: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    """When the key-attention flag was last set (None while it is off): its clocks start then."""
     graduation_year: int | None = None
     phone: str | None = Field(default=None, sa_column=secret_column())
     guardian_name: str | None = Field(default=None, sa_column=secret_column())
@@ -89,6 +91,9 @@ class StudentCategory(SQLModel, table=True):
 
     student_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
     category_code: str = Field(foreign_key="category.code", primary_key=True, max_length=32)
+    since: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    """When the student got the category: the clocks of rules for it start then (None: from
+    before anything is evaluated)."""
 
 
 class Assignment(SQLModel, table=True):
@@ -97,6 +102,9 @@ class Assignment(SQLModel, table=True):
     student_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
     role: str = Field(primary_key=True, max_length=32)
     mentor_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    assigned_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    """When the holder took the seat: the seat's clocks start then (None: from before
+    anything is evaluated)."""
 
 
 class MessengerAccount(SQLModel, table=True):

@@ -130,6 +130,20 @@ async def import_roster(
     return report
 
 
+async def write_records(session: AsyncSession, records: list[Record], *, now: datetime) -> None:
+    """Records built in code (the demo university) through the import's own checks and writer,
+    so the roster's rules (roles, teams, accounts, clock dates) hold for them as for a file;
+    `now` dates what they create. Raises RosterError and writes nothing."""
+    snapshot = await load_snapshot(session)
+    unique, issues = check_records(records, snapshot)
+    if issues:
+        raise RosterError(grouped(issues))
+    known = (snapshot.people.get(code) for code in unique)
+    await load_current(session, snapshot, (person.id for person in known if person))
+    plan = plan_changes(unique.values(), snapshot)
+    await apply_plan(session, plan, now=now, ticker=Ticker(None))
+
+
 def _records(
     sheets: list[Sheet], snapshot: Snapshot, ticker: Ticker, issues: list[Issue], *, today: date
 ) -> list[Record]:

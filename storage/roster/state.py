@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar, cast
 
 from sqlalchemy import Table
@@ -63,13 +64,16 @@ class Known:
 
 @dataclass
 class Current:
-    """A person's stored values in the shape of a record, to tell whether a row changed."""
+    """A person's stored values in the shape of a record, to tell whether a row changed, and
+    the dates a re-import keeps: when each category was given and each seat taken."""
 
     fields: dict[str, object]
     roles: frozenset[str] = frozenset()
     categories: frozenset[str] = frozenset()
     team: dict[str, str] = field(default_factory=dict)
     accounts: dict[str, frozenset[str]] = field(default_factory=dict)
+    category_since: dict[str, datetime | None] = field(default_factory=dict)
+    seat_since: dict[str, datetime | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -122,16 +126,22 @@ async def load_current(session: AsyncSession, snapshot: Snapshot, ids: Iterable[
 async def _load_relations(session: AsyncSession, snapshot: Snapshot) -> None:
     current = snapshot.current
     categories: dict[int, set[str]] = defaultdict(set)
-    pairs = await session.exec(select(StudentCategory.student_id, StudentCategory.category_code))
-    for student_id, category in pairs.all():
+    pairs = await session.exec(
+        select(StudentCategory.student_id, StudentCategory.category_code, StudentCategory.since)
+    )
+    for student_id, category, since in pairs.all():
         if student_id in current:
             categories[student_id].add(category)
+            current[student_id].category_since[category] = since
     for student_id, codes in categories.items():
         current[student_id].categories = frozenset(codes)
-    seats = await session.exec(select(Assignment.student_id, Assignment.role, Assignment.mentor_id))
-    for student_id, role, mentor_id in seats.all():
+    seats = await session.exec(
+        select(Assignment.student_id, Assignment.role, Assignment.mentor_id, Assignment.assigned_at)
+    )
+    for student_id, role, mentor_id, assigned_at in seats.all():
         if student_id in current:
             current[student_id].team[role] = snapshot.codes[mentor_id]
+            current[student_id].seat_since[role] = assigned_at
     await _load_accounts(session, current)
 
 

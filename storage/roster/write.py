@@ -1,4 +1,8 @@
-"""Deciding what an import changes and writing it with bulk statements."""
+"""Deciding what an import changes and writing it with bulk statements.
+
+The dates the due evaluation starts clocks at are the import's `now` for what is new, and kept
+for what stays: a seat whose holder did not change keeps `assigned_at`, a category the student
+already had keeps `since`, an unchanged key-attention flag keeps `key_attention_since`."""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from storage.roster.sheet import Ticker
 from storage.roster.state import PERSON, PERSON_FIELDS, Current, Snapshot, chunks, table
 
 _BLANK_PERSON: dict[str, object] = {name: None for name in PERSON_FIELDS} | {"key_attention": False}
+KEY_SINCE = "key_attention_since"
 
 
 @dataclass
@@ -33,6 +38,8 @@ class Plan:
     created: list[Record] = field(default_factory=list)
     updated: list[tuple[int, Record]] = field(default_factory=list)
     unchanged: list[Record] = field(default_factory=list)
+    current: dict[int, Current] = field(default_factory=dict)
+    """What the updated people hold now: the dates to keep."""
 
 
 def plan_changes(records: Iterable[Record], snapshot: Snapshot) -> Plan:
@@ -44,6 +51,7 @@ def plan_changes(records: Iterable[Record], snapshot: Snapshot) -> Plan:
             plan.created.append(record)
         elif differs(record, snapshot.current[known.id]):
             plan.updated.append((known.id, record))
+            plan.current[known.id] = snapshot.current[known.id]
         else:
             plan.unchanged.append(record)
     return plan
@@ -67,13 +75,13 @@ async def apply_plan(session: AsyncSession, plan: Plan, *, now: datetime, ticker
     """Write people, then replace the relations of every new or changed row."""
     connection = await session.connection()
     await _insert_people(connection, plan.created, now=now, ticker=ticker)
-    await _update_people(connection, plan.updated, now=now, ticker=ticker)
+    await _update_people(connection, plan, now=now, ticker=ticker)
     ticker.advance(len(plan.unchanged))
     people = await session.exec(select(Person.code, Person.id))
     ids = {code: person_id for code, person_id in people.all() if person_id is not None}
     await _clear_relations(connection, plan.updated)
     written = [*plan.created, *(record for _, record in plan.updated)]
-    await _insert_relations(connection, written, ids)
+    await _insert_relations(connection, written, _Dates(ids, plan.current, now))
 
 
 async def _insert_many(
@@ -93,6 +101,7 @@ async def _insert_people(
         rows = [
             _BLANK_PERSON
             | record.fields
+            | {KEY_SINCE: now if record.fields.get("key_attention") else None}
             | {"kind": record.kind.value, "code": record.code, "created_at": now, "updated_at": now}
             for record in chunk
         ]
@@ -101,15 +110,16 @@ async def _insert_people(
 
 
 async def _update_people(
-    connection: AsyncConnection, pairs: list[tuple[int, Record]], *, now: datetime, ticker: Ticker
+    connection: AsyncConnection, plan: Plan, *, now: datetime, ticker: Ticker
 ) -> None:
     """UPDATE ... WHERE id = ? per row, one executemany per set of columns the sheet has."""
-    for chunk in chunks(pairs):
+    for chunk in chunks(plan.updated):
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for person_id, record in chunk:
-            values = {f"new_{name}": value for name, value in record.fields.items()}
+            fields = record.fields | _key_since(record, plan.current[person_id], now)
+            values = {f"new_{name}": value for name, value in fields.items()}
             row = values | {"person_id": person_id, "new_updated_at": now}
-            groups[(*record.fields, "updated_at")].append(row)
+            groups[(*fields, "updated_at")].append(row)
         for names, rows in groups.items():
             statement = (
                 update(PERSON)
@@ -118,6 +128,16 @@ async def _update_people(
             )
             await connection.execute(statement, rows)
         ticker.advance(len(chunk))
+
+
+def _key_since(record: Record, current: Current, now: datetime) -> dict[str, object]:
+    """key_attention_since when the row turns the flag on (now) or off (None), else nothing."""
+    if "key_attention" not in record.fields:
+        return {}
+    flag = bool(record.fields["key_attention"])
+    if flag == bool(current.fields.get("key_attention")):
+        return {}
+    return {KEY_SINCE: now if flag else None}
 
 
 class _Scope(NamedTuple):
@@ -166,8 +186,28 @@ async def _clear_chunk(connection: AsyncConnection, ids: list[int], scope: _Scop
         )
 
 
+class _Dates(NamedTuple):
+    """Ids by code, and what the relations' dates become: kept from `current`, else `now`."""
+
+    ids: dict[str, int]
+    current: dict[int, Current]
+    now: datetime
+
+    def since(self, person_id: int, category: str) -> datetime | None:
+        held = self.current.get(person_id)
+        if held is None or category not in held.categories:
+            return self.now
+        return held.category_since.get(category)
+
+    def assigned_at(self, person_id: int, seat: str, mentor: str) -> datetime | None:
+        held = self.current.get(person_id)
+        if held is None or held.team.get(seat) != mentor:
+            return self.now
+        return held.seat_since.get(seat)
+
+
 async def _insert_relations(
-    connection: AsyncConnection, records: list[Record], ids: dict[str, int]
+    connection: AsyncConnection, records: list[Record], dates: _Dates
 ) -> None:
     rows: dict[type, list[dict[str, Any]]] = {
         PersonRole: [],
@@ -176,22 +216,26 @@ async def _insert_relations(
         MessengerAccount: [],
     }
     for record in records:
-        for model, row in _relation_rows(record, ids):
+        for model, row in _relation_rows(record, dates):
             rows[model].append(row)
     for model, model_rows in rows.items():
         await _insert_many(connection, model, model_rows)
 
 
-def _relation_rows(record: Record, ids: dict[str, int]) -> Iterator[tuple[type, dict[str, Any]]]:
+def _relation_rows(record: Record, dates: _Dates) -> Iterator[tuple[type, dict[str, Any]]]:
     """The role, category, team and account rows a record speaks for."""
+    ids = dates.ids
     person_id = ids[record.code]
     for role in record.roles or ():
         yield PersonRole, {"person_id": person_id, "role": role}
     for code in record.categories or ():
-        yield StudentCategory, {"student_id": person_id, "category_code": code}
+        since = dates.since(person_id, code)
+        yield StudentCategory, {"student_id": person_id, "category_code": code, "since": since}
     for seat, mentor in record.team.items():
         if mentor is not None:
-            yield Assignment, {"student_id": person_id, "role": seat, "mentor_id": ids[mentor]}
+            taken = dates.assigned_at(person_id, seat, mentor)
+            seat_row = {"student_id": person_id, "role": seat, "mentor_id": ids[mentor]}
+            yield Assignment, seat_row | {"assigned_at": taken}
     for channel, name in record.accounts.items():
         if name is not None:
             account = {"channel": channel, "account": name, "account_key": account_key(name)}

@@ -1,4 +1,8 @@
-"""Factories for people, teams and accounts written straight to the database."""
+"""Factories for people, teams and accounts written straight to the database.
+
+Everyone is added on _EPOCH (before the autumn semester) unless told otherwise; a student's
+categories, key attention and seats date from when they were added, or from `since` and
+`assigned_at`: the moments the due evaluation starts their clocks at."""
 
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ async def make_staff(
     wecom: str | None = None,
     dingtalk: str | None = None,
     phone: str | None = None,
+    added: datetime = _EPOCH,
 ) -> Person:
     person = Person(
         kind=PersonKind.STAFF,
@@ -38,8 +43,8 @@ async def make_staff(
         name=name,
         college=college,
         phone=phone,
-        created_at=_EPOCH,
-        updated_at=_EPOCH,
+        created_at=added,
+        updated_at=added,
     )
     session.add(person)
     await session.flush()
@@ -65,7 +70,13 @@ async def make_student(
     team: dict[str, Person] | None = None,
     wecom: str | None = None,
     dingtalk: str | None = None,
+    added: datetime = _EPOCH,
+    since: datetime | None = None,
+    assigned_at: datetime | None = None,
 ) -> Person:
+    """`since`: when the categories and key attention were given; `assigned_at`: when the
+    team took their seats (both default to `added`)."""
+    since = since or added
     person = Person(
         kind=PersonKind.STUDENT,
         code=code or f"2023{next(_serial):06d}",
@@ -75,19 +86,23 @@ async def make_student(
         class_name=class_name,
         dorm=dorm,
         key_attention=key_attention,
+        key_attention_since=since if key_attention else None,
         phone=phone,
         guardian_phone=guardian_phone,
-        created_at=_EPOCH,
-        updated_at=_EPOCH,
+        created_at=added,
+        updated_at=added,
     )
     session.add(person)
     await session.flush()
     assert person.id is not None
     for code_ in categories:
-        session.add(StudentCategory(student_id=person.id, category_code=code_))
+        session.add(StudentCategory(student_id=person.id, category_code=code_, since=since))
     for role, mentor in (team or {}).items():
         assert mentor.id is not None
-        session.add(Assignment(student_id=person.id, role=role, mentor_id=mentor.id))
+        seat = Assignment(
+            student_id=person.id, role=role, mentor_id=mentor.id, assigned_at=assigned_at or added
+        )
+        session.add(seat)
     await _accounts(session, person, wecom=wecom, dingtalk=dingtalk)
     await session.flush()
     return person

@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.care.quick_log import QuickLog, StudentRef, parse_quick_log
+from handlers.care.quick_log import (
+    EFFECT_SHORTHAND,
+    KIND_SHORTHAND,
+    QuickLog,
+    StudentRef,
+    parse_quick_log,
+)
+from storage.care.kinds import effects, visit_kinds
 from tests.fakes.clock import SHANGHAI
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)  # a Monday morning
@@ -330,3 +337,24 @@ def test_parse_quick_log_never_raises(text: str, kinds: tuple[str, ...]) -> None
     log = _parse(text, students=SAME_NAME, kinds=kinds)
     assert log.kind is None or log.kind in kinds
     assert log.occurred_at is None or log.when_error is None
+
+
+def test_the_shorthand_names_only_kinds_and_effects_the_kinds_file_has() -> None:
+    """The kinds and the effect scale live in storage/data/visit_kinds.toml: renaming one
+    there must not leave the parser offering the old name."""
+    assert set(KIND_SHORTHAND) <= {kind.name for kind in visit_kinds()}
+    assert set(EFFECT_SHORTHAND) <= set(effects())
+
+
+@pytest.mark.parametrize("kind", [kind.name for kind in visit_kinds()])
+def test_every_kind_of_the_kinds_file_is_read_by_its_name(kind: str) -> None:
+    log = _parse(f"张三 {kind} 聊了聊近况", kinds=tuple(k.name for k in visit_kinds()))
+
+    assert (log.kind, log.summary) == (kind, "聊了聊近况")
+
+
+@pytest.mark.parametrize("effect", effects())
+def test_every_effect_of_the_kinds_file_is_read_by_its_name(effect: str) -> None:
+    log = _parse(f"张三 谈心 聊了聊近况 效果：{effect}")
+
+    assert (log.effect, log.summary) == (effect, "聊了聊近况")

@@ -60,12 +60,19 @@ async def team(session: AsyncSession, clock: FakeClock) -> Team:
     return Team(zhang.id or 0, li.id or 0, wang.id or 0, mentor.id or 0, counsellor.id or 0)
 
 
-def _log(session: AsyncSession, student: Person, author: Person, at: datetime, text: str) -> None:
+def _log(
+    session: AsyncSession,
+    student: Person,
+    author: Person,
+    at: datetime,
+    text: str,
+    kind: str = "谈心谈话",
+) -> None:
     session.add(
         VisitLog(
             student_id=student.id or 0,
             author_id=author.id or 0,
-            kind="谈心谈话",
+            kind=kind,
             occurred_at=at,
             place="办公室",
             summary=text,
@@ -94,14 +101,47 @@ def _entry(reply: str, name: str) -> str:
 
 
 async def test_my_students_shows_last_contact_and_what_is_due(
+    client: httpx.AsyncClient, session: AsyncSession, clock: FakeClock
+) -> None:
+    """A counsellor's special students: talked with 3 days ago by the peer mentor (the team's
+    talk rule counts it) and visited in the dorm this month, never contacted, and talked with
+    16 days ago: the policy's talk every 15 days."""
+    counsellor = await make_staff(session, name="赵老师", code="T110")
+    peer = await make_student(session, name="学姐", code="P110", class_name="计科2201")
+    team = {"student_affairs": counsellor, "peer_mentor": peer}
+    names = ("甲同学", "乙同学", "丙同学")
+    students = [
+        await make_student(session, name=name, code=f"S11{n}", categories=("orphan",), team=team)
+        for n, name in enumerate(names)
+    ]
+    now = clock.now()
+    for student, author, days in ((students[0], peer, 3), (students[2], counsellor, 16)):
+        _log(session, student, author, now - timedelta(days=days), "聊了聊近况")
+    _log(session, students[0], counsellor, now - timedelta(days=5), "寝室整洁", kind="走访寝室")
+    await session.commit()
+
+    reply = await Chat(client, "T110").say("我的学生")
+
+    first, never, stale = (_entry(reply, name) for name in names)
+    assert reply.startswith("你的帮扶学生（每 15 天至少谈心一次）")
+    assert "3 天前" in first and "该联系了" not in first
+    assert "还没有联系记录" in never and "该联系了" in never
+    assert "16 天前" in stale and "该联系了" in stale
+
+
+async def test_my_students_marks_what_todo_lists_and_nothing_else(
     client: httpx.AsyncClient, team: Team
 ) -> None:
-    reply = await Chat(client, "T100").say("我的学生")
+    """王老师 is the academic mentor: the policy reminds the academic mentor of tutoring once
+    a semester (not yet due), not of talks, so neither list asks 王老师 to contact anyone."""
+    chat = Chat(client, "T100")
 
-    zhang, li, wang = (_entry(reply, name) for name in ("张三", "李四", "王五"))
-    assert "重点关注" in zhang and "3 天前" in zhang and "该联系了" not in zhang
-    assert "还没有联系记录" in li and "该联系了" in li and "重点关注" not in li
-    assert "16 天前" in wang and "该联系了" in wang
+    listed = await chat.say("我的学生")
+    todo = await chat.say("待办")
+
+    assert "暂无待办" in todo
+    assert "该联系了" not in listed
+    assert "16 天前" in _entry(listed, "王五") and "还没有联系记录" in _entry(listed, "李四")
 
 
 async def test_my_students_counts_calendar_days(

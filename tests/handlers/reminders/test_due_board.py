@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.context import Context, HandlerConfig
 from handlers.policy.load import load_policy
 from handlers.reminders.items import due_for
+from storage.people.identify import AccountMatch
 from tests.fakes.care_roster import build_college, log_visit
 from tests.fakes.clock import SHANGHAI
 from tests.fakes.roster import make_student
@@ -18,7 +19,13 @@ NOW = datetime(2026, 11, 23, 9, tzinfo=SHANGHAI)
 
 
 def _ctx(session: AsyncSession, now: datetime = NOW) -> Context:
-    config = HandlerConfig(tz=SHANGHAI, hotline="x", channels=("simulator",), policy=POLICY)
+    config = HandlerConfig(
+        tz=SHANGHAI,
+        hotline="x",
+        channels=("simulator",),
+        policy=POLICY,
+        account_match={"simulator": AccountMatch.ROSTER_CODE},
+    )
     return Context(session=session, now=now, config=config)
 
 
@@ -48,10 +55,8 @@ async def test_a_student_added_mid_semester_is_not_overdue_on_day_one(
         name="插班生",
         categories=("orphan",),
         team={"student_affairs": college.counsellor, "academic_mentor": college.mentor},
+        added=datetime(2026, 11, 20, 10, tzinfo=SHANGHAI).astimezone(UTC),
     )
-    newcomer.created_at = datetime(2026, 11, 20, 10, tzinfo=SHANGHAI).astimezone(UTC)
-    session.add(newcomer)
-    await session.flush()
     assert college.counsellor.id is not None
 
     today = await due_for(_ctx(session), college.counsellor.id)

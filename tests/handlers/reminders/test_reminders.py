@@ -21,6 +21,7 @@ from handlers.reminders.items import Reminder, due_for
 from handlers.reminders.rules import plans_at
 from storage.due.reminder_log import StudentCard
 from storage.models import OutboxMessage, ReminderLog
+from storage.people.identify import AccountMatch
 from tests.fakes.care_roster import College, build_college, log_visit
 from tests.fakes.chat import Chat
 from tests.fakes.clock import SHANGHAI, FakeClock
@@ -30,7 +31,13 @@ SHIPPED_POLICY = resources.files("storage").joinpath("data/policy.toml").read_te
 
 
 def _ctx(session: AsyncSession, now: datetime) -> Context:
-    config = HandlerConfig(tz=SHANGHAI, hotline="x", channels=("simulator",), policy=POLICY)
+    config = HandlerConfig(
+        tz=SHANGHAI,
+        hotline="x",
+        channels=("simulator",),
+        policy=POLICY,
+        account_match={"simulator": AccountMatch.ROSTER_CODE},
+    )
     return Context(session=session, now=now, config=config)
 
 
@@ -144,10 +151,12 @@ async def test_the_graduating_class_follows_the_academic_year(session: AsyncSess
 
 
 def test_rules_in_force_follow_the_calendar() -> None:
-    term = {p.query.rule_id for p in plans_at(POLICY, at=_at(2026, 11, 23), tz=SHANGHAI)}
+    term = plans_at(POLICY, at=_at(2026, 11, 23), tz=SHANGHAI)
     summer = {p.query.rule_id for p in plans_at(POLICY, at=_at(2026, 8, 3), tz=SHANGHAI)}
 
-    assert term == {r.id for r in POLICY.rules}
+    assert {p.query.rule_id for p in term if p.period is None} == {r.id for r in POLICY.rules}
+    # No key period has begun since the return week after 国庆节: it is still owed.
+    assert [p.query.rule_id for p in term if p.period] == ["key_period:after_holiday:2026-10-08"]
     assert "dorm_visit" not in summer and "academic_tutoring" not in summer
     assert "talk" in summer
 

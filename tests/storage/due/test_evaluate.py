@@ -332,6 +332,25 @@ async def test_nothing_is_due_in_a_period_that_has_not_begun(
     assert len(await evaluate(session, [december], strategy, upcoming=timedelta(days=31))) == 1
 
 
+async def test_a_period_carried_past_its_end_is_fulfilled_by_a_late_contact(
+    session: AsyncSession, staff: Staff, strategy: Strategy
+) -> None:
+    """A week-long key period that ended on 11月8日 unfulfilled stays due at its end, until a
+    contact inside `counted_until` (a talk on the 12th) fulfils it."""
+    start, end = datetime(2026, 11, 2, tzinfo=SHANGHAI), datetime(2026, 11, 9, tzinfo=SHANGHAI)
+    key = replace(DORM, rule_id="key", times=1, period_start=start, period_end=end)
+    carried = replace(key, rule_id="carried", counted_until=NOVEMBER[1])
+    late = await special(session, staff, name="补谈")
+    session.add(log(late, staff.teacher, datetime(2026, 11, 12, 15, tzinfo=SHANGHAI), "走访寝室"))
+    never = await special(session, staff, name="未谈")
+
+    items = await evaluate(session, [key, carried], strategy)
+
+    assert {rule for rule, student in items if student == late.id} == {"key"}
+    assert items["carried", never.id].due_at == end.astimezone(UTC)
+    assert (items["key", late.id].done, items["carried", never.id].done) == (0, 0)
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -345,6 +364,7 @@ async def test_nothing_is_due_in_a_period_that_has_not_begun(
         {"every_days": 0, "times": None},
         {"period_end": NOVEMBER[0]},
         {"period_start": datetime(2026, 11, 1)},
+        {"counted_until": NOVEMBER[1] - timedelta(days=1)},
     ],
 )
 def test_rules_the_query_cannot_mean_are_refused(change: dict[str, object]) -> None:
