@@ -70,6 +70,7 @@ MODULES = (
     Module("access", "handlers/access/rules.py"),
     Module("forms/answers", "handlers/conversation/answers.py"),
     Module("forms/answers", "handlers/conversation/forms.py"),
+    Module("forms/answers", "handlers/conversation/form_replies.py"),
     Module("encrypted columns", "storage/crypto.py"),
     Module("channels", "bot/channels/wecom/envelope.py", _ENVELOPE),
     Module("channels", "bot/channels/wecom/callback.py", _CALLBACK),

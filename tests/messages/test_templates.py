@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from importlib import resources
 from types import SimpleNamespace
 from typing import Any
 
@@ -416,3 +417,13 @@ def test_template_renders_nonempty_chinese(key: str) -> None:
 def test_missing_variable_is_an_error() -> None:
     with pytest.raises(UndefinedError):
         render("not_understood")
+
+
+def test_every_template_lives_in_a_feature_folder() -> None:
+    root = resources.files("messages").joinpath("templates")
+    loose = [entry.name for entry in root.iterdir() if entry.name.endswith(".j2")]
+    assert loose == [], "put message templates in messages/templates/<feature>/"
+
+
+def test_my_students_without_a_rolling_rule_names_no_cadence() -> None:
+    assert "None" not in render("my_students", every=None, rows=[])
