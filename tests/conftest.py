@@ -62,15 +62,21 @@ def database_url(tmp_path: Path) -> str:
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(database_url, data_key=DATA_KEY)
     async with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
+        if connection.dialect.name == "postgresql" and database_url in _SCHEMA_BUILT:
             await _empty_postgresql(connection)
         else:
+            _SCHEMA_BUILT.add(database_url)
             await connection.run_sync(SQLModel.metadata.drop_all)
             await connection.run_sync(SQLModel.metadata.create_all)
     async with session_scope(make_sessionmaker(engine)) as session:
         await sync_categories(session)
     yield engine
     await engine.dispose()
+
+
+_SCHEMA_BUILT: set[str] = set()
+"""Databases this process built the schema in: the first test drops and creates it (the
+models may have changed since the last run); later ones only empty the tables."""
 
 
 async def _empty_postgresql(connection: AsyncConnection) -> None:
