@@ -17,6 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Assignment, Person, PersonKind, PersonRole, Role, TeamRole
 
+CHUNK = 10_000
+
 DERIVED = frozenset({Role.STUDENT, Role.PEER_MENTOR})
 """Roles no roster row grants: they follow from the person's kind and team seats."""
 
@@ -44,11 +46,21 @@ def with_derived(stored: Iterable[str], *, kind: str, peer_seat: bool) -> frozen
 async def roles_of(
     session: AsyncSession, ids: Sequence[int] | None = None
 ) -> dict[int, frozenset[str]]:
-    """Each person's roles (everyone's when `ids` is None), in two queries."""
+    """Each person's roles (everyone's when `ids` is None), two queries per chunk of ids
+    (asyncpg takes at most 32,767 parameters per statement)."""
+    if ids is None:
+        return await _roles(session, None)
+    wanted = sorted(set(ids))
+    found: dict[int, frozenset[str]] = {}
+    for start in range(0, len(wanted), CHUNK):
+        found |= await _roles(session, wanted[start : start + CHUNK])
+    return found
+
+
+async def _roles(session: AsyncSession, wanted: list[int] | None) -> dict[int, frozenset[str]]:
     person = select(col(Person.id), col(Person.kind), holds_peer_seat(col(Person.id)).label("peer"))
     stored = select(col(PersonRole.person_id), col(PersonRole.role))
-    if ids is not None:
-        wanted = sorted(set(ids))
+    if wanted is not None:
         person = person.where(col(Person.id).in_(wanted))
         stored = stored.where(col(PersonRole.person_id).in_(wanted))
     held: dict[int, set[str]] = {}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import PersonRole, Role
+from storage.people import roles
 from storage.people.accounts import account_key
 from storage.people.identify import identify
 from storage.people.roles import people_with_role, roles_of, with_derived
@@ -66,3 +68,19 @@ async def test_clearing_the_peer_seat_ends_the_role_at_once(
     assert (
         await session.exec(select(PersonRole).where(PersonRole.role == "peer_mentor"))
     ).all() == []
+
+
+async def test_roles_of_many_people_are_read_in_chunks(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staff = [await make_staff(session, roles=("counsellor",)) for _ in range(3)]
+    peer = await make_student(session, code="2022001")
+    await make_student(session, code="2023001", team={"peer_mentor": peer})
+    await session.commit()
+    ids = [p.id or 0 for p in (*staff, peer)]
+    whole = await roles_of(session, ids)
+
+    monkeypatch.setattr(roles, "CHUNK", 2)  # asyncpg's parameter limit, in small
+
+    assert await roles_of(session, ids) == whole
+    assert whole[peer.id or 0] == {Role.STUDENT, Role.PEER_MENTOR} and len(whole) == 4
