@@ -42,6 +42,11 @@ class Inbound:
         )
 
 
+CARD_BUTTONS = 6
+"""The most buttons one card carries: WeCom's button_interaction card holds six (DingTalk
+holds fewer and lists the rest as numbered replies, bot/channels/dingtalk/messages.py)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Button:
     key: str

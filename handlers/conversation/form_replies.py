@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.conversation.form_model import Choice, ChoiceLists, Form, Known, State, Step
-from handlers.envelopes import Button, Outbound
+from handlers.envelopes import CARD_BUTTONS, Button, Outbound
 from messages.render import render
-
-CARD_BUTTONS = 6  # WeCom button_interaction cards hold at most six buttons
 
 
 def reply(key: str, **context: Any) -> Outbound:

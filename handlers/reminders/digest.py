@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from handlers.access import rules as access
 from handlers.context import Context
 from handlers.delivery import send_to_people
-from handlers.envelopes import Button, Outbound
+from handlers.envelopes import CARD_BUTTONS, Button, Outbound
 from handlers.policy import calendar
 from handlers.policy.load import WEEKLY_REPORT_KIND, Policy
 from handlers.reminders.items import Reminder, due_for
@@ -38,7 +38,6 @@ from storage.people.roles import roles_of
 
 DIGEST = "digest"
 MAX_STUDENTS = 8
-CARD_BUTTONS = 6
 
 
 def digest_slot(now: datetime, policy: Policy, *, tz: ZoneInfo) -> datetime | None:
