@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-
 from handlers.access import rules as access
 from handlers.access.identity import Identity
+from handlers.aid import commands as aid
 from handlers.care import students, visit_start, weekly
+from handlers.careers import commands as careers
 from handlers.context import Context
 from handlers.conversation.answers import normalise, number_of, word_of
+from handlers.conversation.command import Command, Matched
 from handlers.envelopes import Inbound, Outbound, text
+from handlers.outreach import commands as outreach
 from handlers.reminders import commands as reminders
 from handlers.safety import alerts
 from messages.render import render
-
-Action = Callable[[Inbound, Identity, Context, str], Awaitable[list[Outbound]]]
 
 
 async def show_help(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
@@ -36,32 +35,7 @@ async def acknowledge_alert(
     return await alerts.acknowledge(ctx, who, number_of(args) or 0)
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
-    """A top-level command: the words that ask for it alone, a word followed by arguments
-    (「查看 李思远」) or a button key prefix, and how it behaves while a form is open."""
-
-    action: Action
-    words: frozenset[str] = frozenset()
-    prefix: str | None = None
-    button: str | None = None
-    starts_form: bool = False
-    """It opens a form: mid-form it is refused (the open draft would be overwritten)."""
-    interrupts_form: bool = True
-    """Mid-form it is answered and the open question asked again; False leaves the message
-    to the form (帮助 there explains the form's own words)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Matched:
-    command: Command
-    args: str
-
-    async def run(self, inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:
-        return await self.command.action(inbound, who, ctx, self.args)
-
-
-COMMANDS = (
+CORE = (
     Command(show_help, words=frozenset({"帮助", "help", "?"}), interrupts_form=False),
     Command(show_help, words=frozenset({"菜单"})),
     Command(whoami, words=frozenset({"我是谁"})),
@@ -74,6 +48,14 @@ COMMANDS = (
     Command(students.view_student, prefix="查看"),
     Command(visit_start.start_from_button, button="visit:start:", starts_form=True),
     Command(acknowledge_alert, button="alert:ack:"),
+)
+
+# Each feature package lists its own commands (handlers/<feature>/commands.py).
+COMMANDS: tuple[Command, ...] = (
+    *CORE,
+    *outreach.COMMANDS,
+    *careers.COMMANDS,
+    *aid.COMMANDS,
 )
 
 

@@ -10,11 +10,15 @@ import logging
 from datetime import timedelta
 
 from handlers.access.identity import Identity, identify
+from handlers.aid import commands as aid
 from handlers.care import visit_form as visits
 from handlers.care import weekly
+from handlers.careers import commands as careers
 from handlers.context import Context
 from handlers.conversation import answers, commands, forms
+from handlers.conversation.command import Matched
 from handlers.envelopes import Inbound, Outbound, text
+from handlers.outreach import commands as outreach
 from handlers.safety import screening as safety
 from messages.render import render
 from storage import audit
@@ -23,7 +27,10 @@ from storage.models import Conversation, PersonKind
 
 log = logging.getLogger(__name__)
 
-FORMS = {form.name: form for form in (visits.FORM, weekly.FORM)}
+FORMS = {
+    form.name: form
+    for form in (visits.FORM, weekly.FORM, *outreach.FORMS, *careers.FORMS, *aid.FORMS)
+}
 IDLE = timedelta(minutes=30)
 KEEP_DRAFT = timedelta(hours=24)
 
@@ -109,7 +116,7 @@ async def _waiting(
     inbound: Inbound,
     who: Identity,
     ctx: Context,
-    found: commands.Matched | None,
+    found: Matched | None,
     form: forms.Form,
 ) -> list[Outbound]:
     """After a pause the draft waits for 继续 or 取消; a command is still answered, unless it
@@ -124,7 +131,7 @@ async def _interruption(
     inbound: Inbound,
     who: Identity,
     ctx: Context,
-    found: commands.Matched,
+    found: Matched,
     form: forms.Form,
 ) -> list[Outbound]:
     """The answer to a command typed mid-form; the open question is asked again after it."""

@@ -9,7 +9,8 @@ import pytest
 
 from handlers.care import students, visit_start, weekly
 from handlers.conversation import commands
-from handlers.conversation.commands import COMMANDS, Matched
+from handlers.conversation.command import Matched
+from handlers.conversation.commands import COMMANDS
 from handlers.envelopes import Inbound
 from tests.fakes.clock import SHANGHAI
 

@@ -1,0 +1,1 @@
+"""Aid postings, aid applications and their decisions, help requests and concern reports."""

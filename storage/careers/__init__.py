@@ -1,0 +1,1 @@
+"""Job postings and the students' applications (报名)."""

@@ -1,0 +1,3 @@
+"""Aid postings, aid applications and their decisions, help requests and concern reports."""
+
+from __future__ import annotations

@@ -1,0 +1,2 @@
+"""Broadcasts: the audience, the notice, one delivery row per recipient and its receipt; topic
+subscriptions."""
