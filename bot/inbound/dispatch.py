@@ -185,7 +185,7 @@ class Dispatcher:
     ) -> _Answered:
         ctx = Context(session=session, now=message.now, config=self.config)
         if conversations.changed(session, person_id=who.person_id, channel=message.inbound.channel):
-            who = replace(who, conversing=True)  # an earlier message of this batch wrote it
+            who = replace(who, conversing=True, draft=None)  # an earlier message wrote it
         replies = router.apology() if failed else await router.answer(message.inbound, who, ctx)
         window = message.window
         passive = _choose_passive(replies, window) if not message.delivered else None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.messaging.conversations import Draft
 from storage.models import Person
 from storage.people import identify as senders
 from storage.people.identify import AccountMatch
@@ -18,6 +19,8 @@ class Identity:
     roles: frozenset[str]
     conversing: bool = True
     """False when no form was open as the message arrived: nothing to load."""
+    draft: Draft | None = None
+    """The open form, read with the identity; None means look it up if `conversing`."""
 
     @property
     def person_id(self) -> int:
@@ -26,7 +29,8 @@ class Identity:
 
 
 def _identity(found: senders.Found) -> Identity:
-    return Identity(person=found.person, roles=found.roles, conversing=found.conversing)
+    draft = found.draft
+    return Identity(found.person, found.roles, conversing=draft is not None, draft=draft)
 
 
 async def identify(

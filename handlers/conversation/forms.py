@@ -29,7 +29,7 @@ from handlers.conversation.form_replies import confirmation, question, reply
 from handlers.envelopes import Outbound
 from messages.render import render
 from storage.messaging import conversations
-from storage.models import Conversation
+from storage.messaging.conversations import Draft
 
 __all__ = ["CONFIRM", "Answer", "Choice", "Form", "Known", "Run", "State", "Step", "Transition"]
 
@@ -256,7 +256,7 @@ async def start(
 
 
 async def handle(
-    ctx: Context, who: Identity, *, row: Conversation, form: Form, answer: Answer
+    ctx: Context, who: Identity, *, row: Draft, form: Form, answer: Answer
 ) -> list[Outbound]:
     """Apply one message (or button press) to the draft in `row` (loaded by the router)."""
     state = State.load(conversations.data_of(row))
@@ -268,16 +268,14 @@ async def handle(
     return await _settle(Run(ctx, who, moved.state), form, row=row, moved=moved)
 
 
-async def ask_again(
-    ctx: Context, who: Identity, *, row: Conversation, form: Form
-) -> list[Outbound]:
+async def ask_again(ctx: Context, who: Identity, *, row: Draft, form: Form) -> list[Outbound]:
     """Repeat the current question (after another command was answered mid-form)."""
     state = State.load(conversations.data_of(row))
     choices = await _load(Run(ctx, who, state), form, _choice_steps(form, {row.step}))
     return [repeat(form, state, step=row.step, choices=choices, now=ctx.now, tz=ctx.config.tz)]
 
 
-async def _settle(run: Run, form: Form, *, row: Conversation, moved: Transition) -> list[Outbound]:
+async def _settle(run: Run, form: Form, *, row: Draft, moved: Transition) -> list[Outbound]:
     """The one write of a step: the new draft stored, or the row deleted (the form's finish
     action runs in the same transaction)."""
     session = run.ctx.session

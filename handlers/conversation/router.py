@@ -23,7 +23,8 @@ from handlers.safety import screening as safety
 from messages.render import render
 from storage import audit
 from storage.messaging import conversations
-from storage.models import Conversation, PersonKind
+from storage.messaging.conversations import Draft
+from storage.models import PersonKind
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +66,11 @@ def apology() -> list[Outbound]:
 async def answer(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:
     """The replies to a known person's message. Errors propagate: the dispatcher rolls the
     whole transaction back and answers with `apology()` instead."""
-    row = (
-        await conversations.load(ctx.session, person_id=who.person_id, channel=inbound.channel)
-        if who.conversing
-        else None
-    )
+    row = who.draft
+    if row is None and who.conversing:
+        row = await conversations.load(
+            ctx.session, person_id=who.person_id, channel=inbound.channel
+        )
     form = FORMS.get(row.form) if row else None
     screened = await safety.screen(inbound, who, ctx, row)
     if row is None or form is None:
@@ -90,7 +91,7 @@ async def _command(
 
 
 async def _in_form(
-    inbound: Inbound, who: Identity, ctx: Context, row: Conversation, form: forms.Form
+    inbound: Inbound, who: Identity, ctx: Context, row: Draft, form: forms.Form
 ) -> list[Outbound]:
     idle = ctx.now - row.updated_at
     if idle > KEEP_DRAFT:

@@ -16,12 +16,12 @@ from handlers.envelopes import Inbound, Outbound, text
 from handlers.safety import alerts
 from messages.render import render
 from storage.care import visits
-from storage.messaging.conversations import data_of
-from storage.models import Conversation, PersonKind
+from storage.messaging.conversations import Draft, data_of
+from storage.models import PersonKind
 
 
 async def screen(
-    inbound: Inbound, who: Identity, ctx: Context, row: Conversation | None
+    inbound: Inbound, who: Identity, ctx: Context, row: Draft | None
 ) -> list[Outbound]:
     message = inbound.text or ""
     if not alerts.crisis_words_in(message, ctx.config.crisis_words):
@@ -47,7 +47,7 @@ async def screen(
 
 
 async def _students_meant(
-    message: str, who: Identity, ctx: Context, row: Conversation | None
+    message: str, who: Identity, ctx: Context, row: Draft | None
 ) -> list[int]:
     """Which of the writer's students the message is about: the one in their open form, or
     those it names; none when the writer is not on anyone's team."""

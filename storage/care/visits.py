@@ -5,26 +5,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Assignment, CaseFile, Category, Person, StudentCategory, VisitLog
+from storage.people import snapshot
 
 
 async def assigned_students(session: AsyncSession, mentor_id: int) -> list[tuple[Person, str]]:
     """The students in whose team the mentor sits, by class and name; each student once, with
     one seat, even when the mentor holds two seats of the same team."""
-    query = (
-        select(Person, Assignment.role)
-        .join(Assignment, col(Assignment.student_id) == col(Person.id))
-        .where(Assignment.mentor_id == mentor_id)
-        .order_by(col(Person.class_name), col(Person.name), col(Person.code), col(Assignment.role))
-    )
+    connection = await session.connection()
     seats: dict[int | None, tuple[Person, str]] = {}
-    for person, role in (await session.exec(query)).all():
-        seats.setdefault(person.id, (person, role))
+    for row in await connection.execute(_ASSIGNED, {"mentor_id": mentor_id}):
+        person = snapshot.person_of(row)
+        seats.setdefault(person.id, (person, row.seat))
     return list(seats.values())
+
+
+# Read on every step of a visit-log form that shows the student list: Core, built once, and
+# a snapshot without the encrypted contact columns (nothing here shows them).
+_ASSIGNED = (
+    core_select(*snapshot.columns(), col(Assignment.role).label("seat"))
+    .join(Assignment, col(Assignment.student_id) == col(Person.id))
+    .where(col(Assignment.mentor_id) == bindparam("mentor_id"))
+    .order_by(col(Person.class_name), col(Person.name), col(Person.code), col(Assignment.role))
+)
 
 
 async def team_of(session: AsyncSession, student_id: int) -> dict[str, Person]:

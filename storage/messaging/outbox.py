@@ -87,10 +87,10 @@ async def enqueue_many(
     result = await connection.execute(_INSERT, list(rows))
     waiting = sum(1 for row in rows if row["status"] == OutboxStatus.QUEUED)
     session.info[_QUEUED] = session.info.get(_QUEUED, 0) + waiting
-    ids = [row[0] for row in result]
+    ids = {key: row_id for row_id, key in result}
     return [
-        OutboxMessage.model_construct(id=row_id, **values)
-        for row_id, values in zip(ids, rows, strict=True)
+        OutboxMessage.model_construct(id=ids[values["idempotency_key"]], **values)
+        for values in rows
     ]
 
 
@@ -103,7 +103,12 @@ def queued_in(session: AsyncSession) -> int:
     return int(session.info.get(_QUEUED, 0))
 
 
-_INSERT = insert(OutboxMessage).returning(col(OutboxMessage.id), sort_by_parameter_order=True)
+# The ids come back matched by the (unique) idempotency key, not by position: asking for
+# them in parameter order makes SQLAlchemy send one INSERT per row on SQLite; this way a
+# batch's replies are one statement.
+_INSERT = insert(OutboxMessage).returning(
+    col(OutboxMessage.id), col(OutboxMessage.idempotency_key)
+)
 
 
 async def delivered_to(

@@ -12,24 +12,23 @@ from sqlalchemy import and_, bindparam, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.messaging.conversations import DRAFT_COLUMNS, Draft, draft_of
 from storage.models import (
     Conversation,
     MessengerAccount,
     Person,
     PersonRole,
 )
+from storage.people import snapshot
 from storage.people.accounts import account_key
 from storage.people.roles import holds_peer_seat, with_derived
-
-SECRET_COLUMNS = ("phone", "guardian_name", "guardian_phone")
-_PERSON_FIELDS = tuple(name for name in Person.model_fields if name not in SECRET_COLUMNS)
 
 
 class Found(NamedTuple):
     person: Person
     roles: frozenset[str]
-    conversing: bool
-    """Whether a form is open for this person on the channel asked about."""
+    draft: Draft | None
+    """The form open for this person on the channel asked about, read in the same query."""
 
 
 class AccountMatch(StrEnum):
@@ -69,7 +68,8 @@ async def identify_many(
 
     This runs for every inbound message, so it is a Core query (no ORM identity map, a tenth
     of the cost) and the person is a detached snapshot without the encrypted contact columns:
-    nothing about identity needs them."""
+    nothing about identity needs them. The open draft comes in the same round trip: the
+    router would otherwise read it again for every message."""
     keys = sorted({lookup_key(account, match=match) for account in accounts})
     by_code = match is AccountMatch.ROSTER_CODE
     query = _identify_query(by_code=by_code, many=len(keys) > 1)
@@ -84,25 +84,25 @@ async def identify_many(
 
 def _found(rows: list[Any]) -> Found:
     first = rows[0]
-    person = Person.model_construct(**{name: first[i] for i, name in enumerate(_PERSON_FIELDS)})
+    person = snapshot.person_of(first)
     stored = (row.role for row in rows if row.role is not None)
     roles = with_derived(stored, kind=person.kind, peer_seat=bool(first.is_peer))
-    return Found(person, roles, first.conversation_id is not None)
+    return Found(person, roles, draft_of(first, offset=len(snapshot.FIELDS) + 2))
 
 
 @cache
 def _identify_query(*, by_code: bool, many: bool) -> Any:
-    """Built once: person, each role, whether they are anyone's peer mentor, open form.
+    """Built once: person, each role, whether they are anyone's peer mentor, the open form.
     A lone key compares with `=`: an expanding IN is rendered again on every execution."""
     person = Person.__table__.c  # type: ignore[attr-defined]
     is_peer = holds_peer_seat(person.id).label("is_peer")
     lookup = person.code if by_code else col(MessengerAccount.account_key)
     query = (
         select(
-            *(person[name] for name in _PERSON_FIELDS),
+            *snapshot.columns(),
             col(PersonRole.role).label("role"),
             is_peer,
-            col(Conversation.id).label("conversation_id"),
+            *DRAFT_COLUMNS,
             lookup.label("lookup"),
         )
         .select_from(Person)

@@ -87,7 +87,7 @@ def test_a_command_says_whether_it_opens_a_form_and_may_interrupt_one(
 
 
 def test_form_starters_are_the_ways_into_the_visit_and_weekly_forms() -> None:
-    starters = {command.action for command in COMMANDS if command.starts_form}
+    starters = {command.action for command in commands.CORE if command.starts_form}
     assert starters == {visit_start.start_log, visit_start.start_from_button, weekly.start}
 
 

@@ -16,7 +16,7 @@ from handlers.conversation import forms
 from handlers.conversation.forms import Answer, Choice, Form, State
 from handlers.envelopes import Button, Outbound
 from storage.messaging import conversations
-from storage.models import Conversation
+from storage.messaging.conversations import Draft
 from tests.fakes.clock import SHANGHAI
 from tests.fakes.roster import make_staff
 from tests.handlers.conversation.tiny_form import CONFIG, FORM, NOW, SAVED, STAMPED, make_form
@@ -53,7 +53,7 @@ class Person:
         self.replies = await forms.ask_again(self.ctx, self.who, row=row, form=self.form)
         return self.text
 
-    async def row(self) -> Conversation | None:
+    async def row(self) -> Draft | None:
         return await conversations.load(
             self.ctx.session, person_id=self.who.person_id, channel=CHANNEL
         )
@@ -172,7 +172,8 @@ async def test_a_draft_missing_a_label_shows_it_blank(person: Person) -> None:
     assert row is not None
     state = await person.state()
     del state.labels["place"]
-    row.data = json.dumps(state.dump(), ensure_ascii=False)
+    ctx = person.ctx
+    await conversations.store(ctx.session, row, step=row.step, data=state.dump(), now=ctx.now)
     text = await person.again()
     assert "3. 地点：\n" in text and "None" not in text and "XX" not in text
 
