@@ -51,6 +51,7 @@ def create_app(
                 clock=the_clock,
                 config=settings.handler_config(tuple(runtime.senders)),
                 on_queued=runtime.outbox.wake,
+                reader=runtime.reader,
                 workers=1 if is_sqlite(settings.database_url) else 4,
             )
             channels = ", ".join(sorted(runtime.senders)) or "none"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from handlers.context import Context
 from handlers.envelopes import Outbound
@@ -35,6 +35,43 @@ async def send_to_people(
         )
         queued += 1
     return queued
+
+
+async def send_each(
+    ctx: Context, messages: Mapping[int, Sequence[Outbound]], *, key: Callable[[int], str]
+) -> set[int]:
+    """Queue each person's own messages (digests: a few parts each), in a handful of
+    statements whatever the number of people; the people for whom anything was queued.
+
+    `key(part)` names the n-th message (from 1) of everyone's share; with the person's id it
+    is the idempotency key, as in `send_to_people`: queueing it twice adds nothing."""
+    routes = await _routes(ctx, list(messages))
+    keys = {
+        (person_id, part): f"{key(part)}:{person_id}"
+        for person_id in routes
+        for part in range(1, len(messages[person_id]) + 1)
+    }
+    queued_before = await outbox.existing_keys(ctx.session, list(keys.values()))
+    rows = [
+        outbox.row_values(
+            channel=routes[person_id][0],
+            person_id=person_id,
+            recipient=routes[person_id][1],
+            payload=messages[person_id][part - 1].to_payload(),
+            idempotency_key=idempotency_key,
+            now=ctx.now,
+        )
+        for (person_id, part), idempotency_key in keys.items()
+        if idempotency_key not in queued_before
+    ]
+    await outbox.enqueue_many(ctx.session, rows)
+    return {row["person_id"] for row in rows}
+
+
+async def routes(ctx: Context, person_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """person id → (channel, recipient) for the reachable ones: for senders that queue many
+    rows at once (broadcasts) and so write them with `outbox.enqueue_many` themselves."""
+    return await _routes(ctx, person_ids)
 
 
 async def _routes(ctx: Context, person_ids: Sequence[int]) -> dict[int, tuple[str, str]]:

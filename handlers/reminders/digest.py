@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.access import rules as access
 from handlers.context import Context
-from handlers.delivery import send_to_people
+from handlers.delivery import send_each
 from handlers.envelopes import CARD_BUTTONS, Button, Outbound
 from handlers.policy import calendar
 from handlers.policy.load import WEEKLY_REPORT_KIND, Policy
@@ -70,32 +70,28 @@ async def send_digests(ctx: Context, *, as_of: datetime, college: str | None = N
     }
     roles = await roles_of(ctx.session, list(wanted))
     names = await reminders.names(ctx.session, list(wanted))
-    sent = 0
-    for person_id, items in sorted(wanted.items()):
-        restricted = not access.may_see_sensitive(roles.get(person_id, frozenset()))
-        messages = digest_messages(items, name=names.get(person_id, ""), restricted=restricted)
-        sent += await _send(ctx, person_id, messages, day=day, items=len(items))
-    return sent
+    counts = {person_id: len(items) for person_id, items in wanted.items()}
+    claimed = await reminders.claim_many(
+        ctx.session, kind=DIGEST, day=day, items=counts, now=ctx.now
+    )
+    messages = {
+        person_id: digest_messages(
+            items,
+            name=names.get(person_id, ""),
+            restricted=not access.may_see_sensitive(roles.get(person_id, frozenset())),
+        )
+        for person_id, items in sorted(wanted.items())
+        if person_id in claimed
+    }
+    return len(await send_each(ctx, messages, key=lambda part: _digest_key(day, part)))
+
+
+def _digest_key(day: date, part: int) -> str:
+    return f"{DIGEST}:{day.isoformat()}" + (f":{part}" if part > 1 else "")
 
 
 def _touches(items: list[Reminder], college: str) -> bool:
     return any(item.student.college == college for item in items)
-
-
-async def _send(
-    ctx: Context, person_id: int, messages: list[Outbound], *, day: date, items: int
-) -> int:
-    """Record, then queue: 1 if this person's digest was queued now, 0 if it already was."""
-    first = await reminders.claim(
-        ctx.session, person_id=person_id, kind=DIGEST, day=day, items=items, now=ctx.now
-    )
-    if not first:
-        return 0
-    queued = 0
-    for part, message in enumerate(messages, start=1):
-        key = f"{DIGEST}:{day.isoformat()}" + (f":{part}" if part > 1 else "")
-        queued += await send_to_people(ctx, person_ids=[person_id], message=message, key=key)
-    return 1 if queued else 0
 
 
 def digest_messages(items: list[Reminder], *, name: str, restricted: bool) -> list[Outbound]:

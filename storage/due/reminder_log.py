@@ -3,7 +3,7 @@ people that reminders show: a student's name, class and college; a recipient's r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -46,12 +46,27 @@ async def claim(
     return result.scalar_one_or_none() is not None
 
 
-def _insert_once(dialect: str) -> Any:
+async def claim_many(
+    session: AsyncSession, *, kind: str, day: date, items: Mapping[int, int], now: datetime
+) -> set[int]:
+    """`claim` for many people at once (person id → item count): the ones recorded now."""
+    if not items:
+        return set()
+    connection = await session.connection()
+    rows = [
+        {"person_id": person_id, "kind": kind, "day": day, "items": count, "created_at": now}
+        for person_id, count in items.items()
+    ]
+    statement = _insert_once(connection.dialect.name, returning=col(ReminderLog.person_id))
+    return {row[0] for row in await connection.execute(statement, rows)}
+
+
+def _insert_once(dialect: str, *, returning: Any = None) -> Any:
     module: Any = postgresql if dialect == "postgresql" else sqlite
     statement = module.insert(ReminderLog).on_conflict_do_nothing(
         index_elements=["person_id", "kind", "day"]
     )
-    return statement.returning(col(ReminderLog.id))
+    return statement.returning(col(ReminderLog.id) if returning is None else returning)
 
 
 async def logged(session: AsyncSession, *, kind: str, day: date) -> set[int]:

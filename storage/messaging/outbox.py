@@ -106,9 +106,7 @@ def queued_in(session: AsyncSession) -> int:
 # The ids come back matched by the (unique) idempotency key, not by position: asking for
 # them in parameter order makes SQLAlchemy send one INSERT per row on SQLite; this way a
 # batch's replies are one statement.
-_INSERT = insert(OutboxMessage).returning(
-    col(OutboxMessage.id), col(OutboxMessage.idempotency_key)
-)
+_INSERT = insert(OutboxMessage).returning(col(OutboxMessage.id), col(OutboxMessage.idempotency_key))
 
 
 async def delivered_to(
@@ -135,6 +133,22 @@ async def requeue(session: AsyncSession, row_id: int, *, now: datetime) -> None:
         .values(status=OutboxStatus.QUEUED, sent_at=None, platform_msgid=None, next_attempt_at=now)
     )
     await session.exec(statement)
+
+
+async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    """Which of these idempotency keys are taken, in chunks under every driver's limit on
+    parameters per statement."""
+    found: set[str] = set()
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        query = select(OutboxMessage.idempotency_key).where(
+            col(OutboxMessage.idempotency_key).in_(chunk)
+        )
+        found.update((await session.exec(query)).all())
+    return found
+
+
+_CHUNK = 10_000
 
 
 async def by_key(session: AsyncSession, idempotency_key: str) -> OutboxMessage | None:

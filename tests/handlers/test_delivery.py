@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.context import Context, HandlerConfig
-from handlers.delivery import send_to_people
+from handlers.delivery import send_each, send_to_people
 from handlers.envelopes import text
 from storage.models import OutboxMessage
 from storage.people.identify import AccountMatch
@@ -75,3 +77,36 @@ async def test_how_a_channel_addresses_people_is_its_description_not_its_name(
 
     assert await send_to_people(ctx, person_ids=[person.id], message=text("通知"), key="n3") == 1
     assert await _routes(session) == [("wecom", "T7")]
+
+
+async def test_send_each_queues_everyones_parts_once_in_a_few_statements(
+    session: AsyncSession, clock: FakeClock
+) -> None:
+    people = [await make_staff(session, code=f"T{n}", wecom=f"w{n}") for n in range(120)]
+    lost = await make_student(session, code="S9")  # no account: not reachable on wecom
+    ids = [p.id for p in people if p.id]
+    messages = {pid: [text(f"第一部分{pid}"), text(f"第二部分{pid}")] for pid in ids}
+    messages[lost.id or 0] = [text("无处可送")]
+    ctx = _ctx(session, clock, ("wecom",))
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    await session.commit()
+    assert isinstance(session.bind, AsyncEngine)
+    event.listen(session.bind.sync_engine, "before_cursor_execute", seen)
+
+    queued = await send_each(ctx, messages, key=lambda part: f"digest:d:{part}")
+    again = await send_each(ctx, messages, key=lambda part: f"digest:d:{part}")
+
+    assert queued == set(ids) and again == set()
+    rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
+    assert len(rows) == 240
+    first = next(row for row in rows if row.person_id == ids[0])
+    assert first.idempotency_key == f"digest:d:1:{ids[0]}" and first.recipient == "w0"
+    assert {row.idempotency_key for row in rows if row.person_id == ids[5]} == {
+        f"digest:d:1:{ids[5]}",
+        f"digest:d:2:{ids[5]}",
+    }
+    assert 0 < len(statements) <= 10  # two sends of 241 people: a handful, not one per person

@@ -228,3 +228,46 @@ async def test_staggered_submissions_are_all_answered() -> None:
 
     assert results == list(range(400))
     assert not batcher._waiting and not batcher._running
+
+
+async def test_a_command_that_reads_long_gets_its_own_transaction_and_the_reader(
+    app: FastAPI, session: AsyncSession, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`发送今日提醒` evaluates the school on the reader (off the loop), in a transaction of
+    its own: the reader sees only committed data, so the message before it is committed
+    first; the messages keep their order."""
+    await make_staff(session, name="李老师", code="T1")
+    await make_staff(session, name="赵老师", code="A1", roles=("school_admin",))
+    await session.commit()
+    runs: list[tuple[list[str], bool]] = []
+    together = Dispatcher._together
+
+    async def spy(self: Dispatcher, batch: list[Any], **options: Any) -> list[Outcome]:
+        runs.append(([m.inbound.message_id for m in batch], options.get("reader") is not None))
+        return await together(self, batch, **options)
+
+    monkeypatch.setattr(Dispatcher, "_together", spy)
+    dispatcher: Dispatcher = app.state.dispatcher
+    reads: list[str] = []
+    assert dispatcher.reader is not None
+    real = dispatcher.reader
+
+    class Counting:
+        async def read(self, work: Any) -> Any:
+            reads.append("read")
+            return await real.read(work)
+
+    monkeypatch.setattr(dispatcher, "reader", Counting())
+    say = _say(app, clock)
+
+    before, sent, after, later = await asyncio.gather(
+        say("T1", "m1", "帮助"),
+        say("A1", "m2", "发送今日提醒"),
+        say("T1", "m3", "我是谁"),
+        say("A1", "m4", "帮助"),
+    )
+
+    assert runs == [(["m1"], False), (["m2"], True), (["m3", "m4"], False)]
+    assert reads == ["read"]  # the evaluation ran on the reader
+    assert _texts(sent) == render("remind_sent", count=0)
+    assert "记录" in _texts(before) and "李老师" in _texts(after) and _texts(later)
