@@ -23,6 +23,7 @@ from bot.logs import RequestIdMiddleware
 from bot.runtime import open_runtime
 from bot.schedule.scheduler import jobs_in_process
 from bot.settings import Settings, is_loopback
+from bot.work import WorkRunner
 from storage.db import is_sqlite, session_scope
 from storage.messaging.health import channel_problems
 
@@ -46,12 +47,17 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_runtime(settings, clock=the_clock, transport=transport) as runtime:
             app.state.runtime, app.state.outbox = runtime, runtime.outbox
+            config = settings.handler_config(tuple(runtime.senders))
+            runner = WorkRunner(
+                runtime.sessions, the_clock, config, runtime.reader, runtime.outbox.wake
+            )
+            app.state.work = runner
             app.state.dispatcher = Dispatcher(
                 sessions=runtime.sessions,
                 clock=the_clock,
-                config=settings.handler_config(tuple(runtime.senders)),
+                config=config,
                 on_queued=runtime.outbox.wake,
-                reader=runtime.reader,
+                on_requested=runner.wake,
                 workers=1 if is_sqlite(settings.database_url) else 4,
             )
             channels = ", ".join(sorted(runtime.senders)) or "none"
@@ -62,6 +68,7 @@ def create_app(
                 async with AsyncExitStack() as stack:
                     if run_outbox:
                         await stack.enter_async_context(runtime.outbox.running())
+                    await stack.enter_async_context(runner.running())
                     if run_clock:
                         await stack.enter_async_context(jobs_in_process(runtime))
                     await stack.enter_async_context(

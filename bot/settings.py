@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(default=120, ge=1)
     crisis_words: str | None = None
     alert_escalate_minutes: int = Field(default=120, ge=1)
+    broadcast_approval_over: int = Field(default=500, ge=0)
+    """A broadcast to more people than this needs a second admin's 批准."""
     health_token: SecretStr | None = None
     """Lets a non-loopback client read /healthz's details (X-Health-Token or ?token=)."""
     shutdown_seconds: float = Field(default=10.0, ge=0)
@@ -202,6 +204,7 @@ class Settings(BaseSettings):
             alert_escalation=timedelta(minutes=self.alert_escalate_minutes),
             policy=self.policy(),
             account_match=account_matching_of(channels),
+            broadcast_approval_over=self.broadcast_approval_over,
         )
 
 

@@ -61,14 +61,19 @@ class Outbound:
     text: str
     title: str | None = None
     buttons: tuple[Button, ...] = field(default_factory=tuple)
+    confidential: bool = False
+    """Sent as confidential where the platform can (WeCom safe=1: no forwarding, watermark)."""
 
     def to_payload(self) -> dict[str, Any]:
-        return {
+        payload: dict[str, Any] = {
             "kind": self.kind,
             "text": self.text,
             "title": self.title,
             "buttons": [{"key": b.key, "label": b.label} for b in self.buttons],
         }
+        if self.confidential:  # only when set: other payloads (and their hashes) stay as they were
+            payload["confidential"] = True
+        return payload
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Outbound:
@@ -77,6 +82,7 @@ class Outbound:
             text=payload["text"],
             title=payload.get("title"),
             buttons=tuple(Button(b["key"], b["label"]) for b in payload.get("buttons", [])),
+            confidential=bool(payload.get("confidential", False)),
         )
 
 

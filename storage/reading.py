@@ -16,7 +16,7 @@ query ran (one snapshot for the whole call), may not write (the connection refus
 of the calling loop (the caller's session, its engine, futures), and returns plain data.
 Its exceptions are raised in the caller as they were raised; cancelling the caller cancels
 the work at its next await (a statement already running finishes first). While reads run, the
-garbage collector makes no full collections (see `_no_full_collections`): one would stop the
+garbage collector makes no full collections (see `no_full_collections`): one would stop the
 web loop as surely as running the work there.
 """
 
@@ -59,7 +59,7 @@ class ThreadReader:
         self._thread.start()
 
     async def read(self, work: ReadWork[T]) -> T:
-        with _no_full_collections():
+        with no_full_collections():
             running = asyncio.run_coroutine_threadsafe(self._read(work), self._loop)
             return await asyncio.wrap_future(running)
 
@@ -92,7 +92,7 @@ _thresholds = gc.get_threshold()
 
 
 @contextmanager
-def _no_full_collections() -> Iterator[None]:
+def no_full_collections() -> Iterator[None]:
     """No full garbage collection while a read runs; young ones go on.
 
     A collection holds the GIL, so it stops the web loop too, for as long as it walks its
@@ -101,7 +101,9 @@ def _no_full_collections() -> Iterator[None]:
     70-180 ms each, several per evaluation (bench/event_loop.py). Disabling collection
     outright only moves the pause: the first young collection after it walked the 200k
     objects the read had built (over 200 ms). The full collection postponed here comes at
-    the first chance after the read, as it would have."""
+    the first chance after the read, as it would have; a caller that keeps what the read
+    returned while it works on it (a school's digests) holds this for as long, so that the
+    collection finds that work gone rather than walking it."""
     global _reads, _thresholds
     if _reads == 0:
         _thresholds = gc.get_threshold()

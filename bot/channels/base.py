@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from handlers.envelopes import Button, Inbound, Outbound
 from storage.messaging.outbox import IN_RESPONSE  # marks a reply that rode in the response
@@ -165,3 +165,17 @@ class Sender(Protocol):
         same batch so platforms with duplicate checks see an identical request.
         """
         ...
+
+
+@runtime_checkable
+class Recaller(Protocol):
+    """A sender that can take back a message it sent (WeCom: within 24 hours)."""
+
+    async def recall(self, msgid: str) -> None: ...
+
+
+@runtime_checkable
+class ReadReporter(Protocol):
+    """A sender that can say who has read a message it sent (DingTalk robot readStatus)."""
+
+    async def read_by(self, msgid: str) -> frozenset[str]: ...

@@ -153,17 +153,23 @@ def serve(
 @cache
 def _register_optional() -> None:
     """Sub-commands that live in their own modules (once: tests walk the tree too)."""
+    from bot.cli import broadcast as cli_broadcast
     from bot.cli import demo as cli_demo
     from bot.cli import dingtalk as cli_dingtalk
+    from bot.cli import jobs as cli_jobs
     from bot.cli import keys as cli_keys
     from bot.cli import ops as cli_ops
     from bot.cli import policy as cli_policy
     from bot.cli import roster as cli_roster
+    from bot.cli import survey as cli_survey
 
     cli_keys.register(app)
     cli_dingtalk.register(app)
     cli_policy.register(app)
     cli_roster.register(app)
+    cli_jobs.register(app)
+    cli_survey.register(app)
+    cli_broadcast.register(app)
     cli_demo.register(app)
     cli_ops.register(app)
 

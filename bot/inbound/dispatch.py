@@ -25,14 +25,14 @@ from bot.inbound.pending import Safekeeping
 from bot.logs import message_id
 from handlers.access.identity import Identity, identify_many
 from handlers.context import Context, HandlerConfig
-from handlers.conversation import commands, router
+from handlers.conversation import router
 from handlers.envelopes import Inbound, Outbound
+from storage import work
 from storage.db import session_scope
 from storage.messaging import conversations, outbox
 from storage.messaging.inbound import first_deliveries
 from storage.models import OutboxMessage
 from storage.people.identify import lookup_key
-from storage.reading import Reader
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,8 @@ class Dispatcher:
     clock: Clock
     config: HandlerConfig
     on_queued: Callable[[], None] = lambda: None
-    reader: Reader | None = None
-    """For commands that read long (`commands.reads_long`): their work leaves the loop."""
+    on_requested: Callable[[], None] = lambda: None
+    """A message stored a work request (storage/work.py): the runner starts on it now."""
     workers: int = 1
     """Batches handled at once: 1 on SQLite (one writer anyway), a few on PostgreSQL."""
     _batcher: Batcher[_Message, Outcome] = field(init=False)
@@ -107,52 +107,28 @@ class Dispatcher:
         return await self._batcher.submit(message, key=key)
 
     async def _handle_batch(self, batch: list[_Message]) -> list[Outcome]:
-        """In order: runs of ordinary messages together, and each message asking for a
-        command that reads long alone, in a transaction whose context has the reader (which
-        sees committed data only: what the messages before it wrote is committed first)."""
-        outcomes: list[Outcome] = []
-        run: list[_Message] = []
-        for message in batch:
-            if self.reader is not None and commands.reads_long(message.inbound):
-                if run:
-                    outcomes += await self._handle_run(run)
-                    run = []
-                outcomes += await self._handle_run([message], reader=self.reader)
-            else:
-                run.append(message)
-        if run:
-            outcomes += await self._handle_run(run)
-        return outcomes
-
-    async def _handle_run(
-        self, batch: list[_Message], *, reader: Reader | None = None
-    ) -> list[Outcome]:
         """All in one transaction; if anything fails, each message again on its own, where a
         failure is answered with an apology (a lone message goes straight to the apology)."""
         try:
-            return await self._together(batch, reader=reader)
+            return await self._together(batch)
         except Exception:
             if len(batch) == 1:
                 log.exception("handling failed; answering with an apology")
-                return [await self._alone(batch[0], failed=True, reader=reader)]
+                return [await self._alone(batch[0], failed=True)]
             log.exception("a batch of %d failed; handling its messages one by one", len(batch))
-        return [await self._alone(message, failed=False, reader=reader) for message in batch]
+        return [await self._alone(message, failed=False) for message in batch]
 
-    async def _alone(
-        self, message: _Message, *, failed: bool, reader: Reader | None = None
-    ) -> Outcome:
+    async def _alone(self, message: _Message, *, failed: bool) -> Outcome:
         message_id.set(f"{message.inbound.channel}:{message.inbound.message_id}")
         try:
-            return (await self._together([message], failed=failed, reader=reader))[0]
+            return (await self._together([message], failed=failed))[0]
         except Exception:
             if failed:
                 raise
             log.exception("handling failed; answering with an apology")
-            return (await self._together([message], failed=True, reader=reader))[0]
+            return (await self._together([message], failed=True))[0]
 
-    async def _together(
-        self, batch: list[_Message], *, failed: bool = False, reader: Reader | None = None
-    ) -> list[Outcome]:
+    async def _together(self, batch: list[_Message], *, failed: bool = False) -> list[Outcome]:
         outcomes: list[Outcome | _Answered] = []
         async with session_scope(self.sessions) as session:
             senders = await self._senders(session, batch)
@@ -167,11 +143,12 @@ class Dispatcher:
                     passive = await self._stored_passive(session, message.inbound)
                     outcomes.append(Outcome(duplicate=True, passive=passive))
                 else:
-                    answered = await self._answer(session, message, who, failed, reader)
-                    outcomes.append(answered)
+                    outcomes.append(await self._answer(session, message, who, failed=failed))
             rows = await self._enqueue(session, [o for o in outcomes if isinstance(o, _Answered)])
         if outbox.queued_in(session):
             self.on_queued()  # replies, alerts, anything a handler queued: they leave now
+        if work.requested_in(session):
+            self.on_requested()
         return [
             await self._after_commit(rows[id(o)], o) if isinstance(o, _Answered) else o
             for o in outcomes
@@ -209,14 +186,9 @@ class Dispatcher:
         return fresh
 
     async def _answer(
-        self,
-        session: AsyncSession,
-        message: _Message,
-        who: Identity,
-        failed: bool,
-        reader: Reader | None,
+        self, session: AsyncSession, message: _Message, who: Identity, *, failed: bool
     ) -> _Answered:
-        ctx = Context(session=session, now=message.now, config=self.config, reader=reader)
+        ctx = Context(session=session, now=message.now, config=self.config)
         if conversations.changed(session, person_id=who.person_id, channel=message.inbound.channel):
             who = replace(who, conversing=True, draft=None)  # an earlier message wrote it
         replies = router.apology() if failed else await router.answer(message.inbound, who, ctx)

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 LOCK_NAME = "carebot-clock"
 DIGEST_POLL_MINUTES = 5
+READ_POLL_MINUTES = 15
 
 
 def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
@@ -35,9 +36,39 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         max_instances=1,
         misfire_grace_time=300,
     )
+    broadcast_jobs = (
+        jobs.send_scheduled_broadcasts,
+        jobs.recall_broadcasts,
+        jobs.report_broadcasts,
+    )
+    for job in broadcast_jobs:
+        scheduler.add_job(
+            job,
+            IntervalTrigger(minutes=1),
+            args=[runtime],
+            id=job.__name__,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=300,
+        )
+    scheduler.add_job(  # each run asks the platform once per unread message: not too often
+        jobs.read_receipts,
+        IntervalTrigger(minutes=READ_POLL_MINUTES),
+        args=[runtime],
+        id="read_receipts",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=READ_POLL_MINUTES * 60,
+    )
     # Every few minutes: each job itself decides whether the digest time has come (so a
     # digest missed while the clock was down goes out at its next run) and sends once a period.
-    for job in (jobs.send_digests, jobs.send_admin_summaries, jobs.run_semester_tasks):
+    for job in (
+        jobs.send_digests,
+        jobs.send_admin_summaries,
+        jobs.run_semester_tasks,
+        jobs.announce_psych_events,
+        jobs.remind_aid_deadlines,
+    ):
         scheduler.add_job(
             job,
             IntervalTrigger(minutes=DIGEST_POLL_MINUTES),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from storage.models import Role, TeamRole
+from storage.models import PersonKind, Role, TeamRole
+from storage.outreach.audience import Scope
 
 STAFF_ROLES = frozenset(
     {
@@ -48,6 +49,8 @@ def help_sections(roles: frozenset[str]) -> list[str]:
         Role.PSYCH_CENTER,
         Role.CAREER_GUIDANCE,
         Role.PEER_MENTOR,
+        Role.PSYCH_COMMITTEE,
+        Role.DORM_HEAD,
         Role.STUDENT,
     ]
     return [str(role) for role in order if role in roles]
@@ -111,3 +114,107 @@ def reminder_college(roles: frozenset[str], college: str | None) -> str | None:
 def may_acknowledge_alert(roles: frozenset[str], *, received: bool) -> bool:
     """Only staff who were sent an alert may mark it handled."""
     return received and is_staff(roles)
+
+
+def broadcast_scope(roles: frozenset[str], *, person_id: int, college: str | None) -> Scope:
+    """Whom a person may broadcast to: a school admin everyone, a college admin their college,
+    a counsellor or class teacher the students whose student-affairs teacher they are;
+    anyone else nobody (`Scope().nobody`)."""
+    if Role.SCHOOL_ADMIN in roles:
+        return Scope(everyone=True)
+    if Role.COLLEGE_ADMIN in roles and college:
+        return Scope(college=college)
+    if roles & {Role.COUNSELLOR, Role.CLASS_TEACHER}:
+        return Scope(student_affairs_of=person_id)
+    return Scope()
+
+
+def may_approve_broadcast(roles: frozenset[str], *, own: bool, same_college: bool) -> bool:
+    """A large broadcast needs a second admin: a school admin, or an admin of the sender's
+    college, who is not the sender."""
+    if own:
+        return False
+    return Role.SCHOOL_ADMIN in roles or (Role.COLLEGE_ADMIN in roles and same_college)
+
+
+JOB_PUBLISHER_ROLES = frozenset({Role.CAREER_GUIDANCE, *ADMIN_ROLES})
+
+
+def may_publish_jobs(roles: frozenset[str]) -> bool:
+    """`发布岗位` and the jobs import: employment officers (就业指导) and admins."""
+    return bool(roles & JOB_PUBLISHER_ROLES)
+
+
+def may_push_job(roles: frozenset[str], *, published_it: bool) -> bool:
+    """Pushing a posting to students: its publisher, or a school admin or employment officer
+    for a posting nobody published in the chat (imported)."""
+    if not may_publish_jobs(roles):
+        return False
+    return published_it or bool(roles & {Role.SCHOOL_ADMIN, Role.CAREER_GUIDANCE})
+
+
+def job_push_scope(roles: frozenset[str], *, college: str | None) -> Scope:
+    """Whom a posting may be pushed to: the whole school for employment officers and school
+    admins, their college for a college admin (none without one)."""
+    if roles & {Role.SCHOOL_ADMIN, Role.CAREER_GUIDANCE}:
+        return Scope(everyone=True)
+    if Role.COLLEGE_ADMIN in roles and college:
+        return Scope(college=college)
+    return Scope()
+
+
+def may_apply_for_job(kind: str) -> bool:
+    """`报名`: students only (staff browse postings but do not apply)."""
+    return kind == PersonKind.STUDENT
+
+
+def may_follow_broadcast(roles: frozenset[str], *, own: bool) -> bool:
+    """群发状态 / 催办 / 撤回 / 群发记录 of a broadcast: its sender, or a school admin."""
+    return own or Role.SCHOOL_ADMIN in roles
+
+
+def may_ask_for_help(kind: str) -> bool:
+    """`求助`: students write to their own student-affairs teacher."""
+    return kind == PersonKind.STUDENT
+
+
+def may_apply_for_aid(kind: str) -> bool:
+    """`申请补助`: students only; it goes to their student-affairs teacher alone."""
+    return kind == PersonKind.STUDENT
+
+
+def may_decide_aid(person_id: int, *, routed_to: int | None) -> bool:
+    """An aid application is decided (and read) only by the teacher it was routed to: never
+    by peers, peer mentors or anyone else on the team."""
+    return routed_to is not None and person_id == routed_to
+
+
+def aid_scope(roles: frozenset[str], *, person_id: int, college: str | None) -> Scope:
+    """`发布资助`: admins and counsellors / class teachers, for the students they may
+    broadcast to (the whole school, their college, or the students whose 学工教师 they are)."""
+    return broadcast_scope(roles, person_id=person_id, college=college)
+
+
+def survey_scope(roles: frozenset[str], *, person_id: int, college: str | None) -> Scope:
+    """Whom a person may send a survey to: employment officers the whole school (the
+    employment surveys are theirs), everyone else as for a broadcast."""
+    if Role.CAREER_GUIDANCE in roles:
+        return Scope(everyone=True)
+    return broadcast_scope(roles, person_id=person_id, college=college)
+
+
+def may_see_survey_results(roles: frozenset[str], *, sent_it: bool) -> bool:
+    """`调查结果 N` and the export: the sender, school admins and employment officers."""
+    return sent_it or bool(roles & {Role.SCHOOL_ADMIN, Role.CAREER_GUIDANCE})
+
+
+NETWORK_ROLES = frozenset({Role.PSYCH_COMMITTEE, Role.DORM_HEAD})
+"""The class and dorm level of the four-level network (学校-学院-班级-宿舍)."""
+
+
+def may_report_concern(roles: frozenset[str], *, same_class: bool, same_dorm: bool) -> bool:
+    """`上报`: a 心理委员 about a classmate, a 寝室长 about a dorm-mate. They see nothing of
+    the ledger or of anyone's category: the report only goes to the student's counsellor."""
+    if Role.PSYCH_COMMITTEE in roles and same_class:
+        return True
+    return Role.DORM_HEAD in roles and same_dorm

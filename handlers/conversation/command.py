@@ -27,9 +27,6 @@ class Command:
     interrupts_form: bool = True
     """Mid-form it is answered and the open question asked again; False leaves the message
     to the form (帮助 there explains the form's own words)."""
-    reads_long: bool = False
-    """Its work reads across a college or the school (`ctx.read`): it is handled in a
-    transaction of its own, whose context has the reader (see `reads_long` in commands)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,7 @@ CORE = (
     Command(weekly.start, words=frozenset({"周报"}), starts_form=True),
     Command(visit_start.start_log, words=frozenset({"记录"}), prefix="记录", starts_form=True),
     Command(reminders.todo, words=frozenset({"待办"})),
-    Command(reminders.send_now, words=frozenset({"发送今日提醒"}), reads_long=True),
+    Command(reminders.send_now, words=frozenset({"发送今日提醒"})),
     Command(students.view_student, prefix="查看"),
     Command(visit_start.start_from_button, button="visit:start:", starts_form=True),
     Command(acknowledge_alert, button="alert:ack:"),
@@ -79,15 +79,6 @@ def match(inbound: Inbound, *, in_form: bool) -> Matched | None:
         if head and raw.startswith(f"{head} " if in_form else head):
             return Matched(command, _args_after(head, original))
     return None
-
-
-def reads_long(inbound: Inbound) -> bool:
-    """Whether the message may ask for a command that reads long (matched as outside a form,
-    the wider reading). The dispatcher gives such a message a transaction of its own, so the
-    reader, which sees committed data only, misses nothing an earlier message of its batch
-    wrote; a message that turns out to be a form's answer loses nothing by it."""
-    found = match(inbound, in_form=False)
-    return found is not None and found.command.reads_long
 
 
 def _args_after(head: str, original: str) -> str:

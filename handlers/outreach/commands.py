@@ -3,8 +3,79 @@ and into the router's forms by handlers/conversation/router.py."""
 
 from __future__ import annotations
 
+from handlers.access.identity import Identity
+from handlers.context import Context
+from handlers.conversation.answers import number_of
 from handlers.conversation.command import Command
 from handlers.conversation.form_model import Form
+from handlers.envelopes import Inbound, Outbound, text
+from handlers.outreach import broadcast, form, recall, receipts, subscribe
+from handlers.outreach.line import LineError, parse_line
+from handlers.outreach.notice import ACK_BUTTON
+from messages.render import render
 
-COMMANDS: tuple[Command, ...] = ()
-FORMS: tuple[Form, ...] = ()
+
+async def send_line(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
+    """群发 with arguments: the one-line form; 群发 alone opens the form."""
+    if not args:
+        return await form.start(inbound, who, ctx, args)
+    if broadcast.scope_of(who).nobody:
+        return await broadcast.refuse(ctx, who, inbound.channel, "broadcast_refused")
+    request = parse_line(args, tz=ctx.config.tz)
+    if isinstance(request, LineError):
+        return [text(render("outreach_line_error", error=request))]
+    return await broadcast.compose(ctx, who, inbound.channel, request)
+
+
+async def confirm(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
+    return await broadcast.confirm(ctx, who, override=False)
+
+
+async def override(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
+    return await broadcast.confirm(ctx, who, override=True)
+
+
+async def cancel(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
+    return await broadcast.cancel(ctx, who)
+
+
+async def approve(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
+    return await broadcast.approve(ctx, who, number_of(args.strip()))
+
+
+async def ack(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
+    return await receipts.acknowledge(ctx, who, number_of(args) if inbound.button else None)
+
+
+async def status(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
+    return await receipts.status(ctx, who, number_of(args.strip()))
+
+
+async def remind(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
+    return await receipts.remind(ctx, who, number_of(args.strip()))
+
+
+async def take_back(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
+    return await recall.recall(ctx, who, number_of(args.strip()))
+
+
+async def history(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
+    return await receipts.history(ctx, who)
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(subscribe.subscribe, words=frozenset({"订阅"}), prefix="订阅"),
+    Command(subscribe.unsubscribe, words=frozenset({"退订"}), prefix="退订"),
+    # 群发状态 and 群发记录 before 群发: prefixes are tried in order.
+    Command(status, prefix="群发状态"),
+    Command(history, words=frozenset({"群发记录"})),
+    Command(send_line, words=frozenset({"群发"}), prefix="群发", starts_form=True),
+    Command(confirm, words=frozenset({"确认发送"})),
+    Command(override, words=frozenset({"仍然发送"})),
+    Command(cancel, words=frozenset({"取消"}), interrupts_form=False),
+    Command(approve, prefix="批准"),
+    Command(ack, words=frozenset({"收到"}), button=ACK_BUTTON),
+    Command(remind, prefix="催办"),
+    Command(take_back, prefix="撤回"),
+)
+FORMS: tuple[Form, ...] = (form.FORM,)

@@ -30,6 +30,7 @@ from handlers.policy.model import (
     Semester,
     StudentScope,
 )
+from handlers.policy.psych import read_psych
 from handlers.policy.read import Table
 from handlers.policy.sections import (
     Vocabulary,
@@ -65,7 +66,7 @@ __all__ = [
     "vocabulary",
 ]
 
-TOP_KEYS = ("rule", "key_periods", "semester", "schedule", "escalation", "calendar")
+TOP_KEYS = ("rule", "key_periods", "semester", "schedule", "escalation", "calendar", "psych")
 
 
 def load_policy(path: Path | None = None) -> Policy:
@@ -111,6 +112,7 @@ def _read(root: Table, words: Vocabulary) -> Policy:
         schedule=read_schedule(root.table("schedule")),
         escalation=read_escalation(root.table("escalation")),
         calendar=read_calendar(root.table("calendar")),
+        psych=read_psych(root.table("psych")),
     )
 
 

@@ -180,6 +180,37 @@ class CalendarOverrides:
 
 
 @dataclass(frozen=True, slots=True)
+class PsychEvent:
+    """A psychological-health event held every year on one day (seed 000 §三(三).3)."""
+
+    month: int
+    day: int
+    name: str = ""
+    """As the policy file names it; empty: the messages name it by its date."""
+
+    def on(self, year: int) -> date:
+        return date(year, self.month, self.day)
+
+
+@dataclass(frozen=True, slots=True)
+class Psych:
+    """Psychological support: the yearly events, how far ahead students hear of them, and
+    how to book counselling (empty: the messages' own wording)."""
+
+    events: tuple[PsychEvent, ...] = (PsychEvent(3, 20), PsychEvent(5, 25), PsychEvent(12, 5))
+    announce_days_before: int = 7
+    booking: str = ""
+
+    def upcoming(self, today: date) -> list[tuple[date, PsychEvent]]:
+        """Each event's next day from `today` (today included), the nearest first."""
+        found = []
+        for event in self.events:
+            day = event.on(today.year)
+            found.append((day if day >= today else event.on(today.year + 1), event))
+        return sorted(found, key=lambda pair: pair[0])
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     rules: tuple[Rule, ...]
     semesters: tuple[Semester, ...]
@@ -188,6 +219,7 @@ class Policy:
     schedule: Schedule = Schedule()
     escalation: Escalation = Escalation()
     calendar: CalendarOverrides = CalendarOverrides()
+    psych: Psych = Psych()
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (KeyError if there is none)."""

@@ -7,6 +7,8 @@ storage/due/evaluate.py); the digest lives in handlers/reminders/digest.py.
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers.access import rules as access
 from handlers.access.identity import Identity
 from handlers.context import Context
@@ -14,7 +16,7 @@ from handlers.envelopes import Inbound, Outbound, text
 from handlers.reminders.digest import by_student, rows_of, run_digest, send_digests
 from handlers.reminders.items import Board, Reminder, due_for
 from messages.render import render
-from storage import audit
+from storage import audit, work
 
 __all__ = ["Board", "Reminder", "due_for", "run_digest", "send_digests", "send_now", "todo"]
 
@@ -38,12 +40,32 @@ async def send_now(inbound: Inbound, who: Identity, ctx: Context, args: str) -> 
         )
         return [text(render("remind_not_allowed"))]
     college = access.reminder_college(who.roles, who.person.college)
+    # A school's digests take seconds to work out and queue: not in the callback, but as a
+    # stored request the runner does next (bot/work.py), answering when it is done.
+    await work.request(
+        ctx.session,
+        kind=SEND_DIGESTS,
+        requested_by=who.person_id,
+        args={"college": college},
+        now=ctx.now,
+    )
+    return [text(render("remind_queued"))]
+
+
+SEND_DIGESTS = "send_digests"
+
+
+async def send_digests_now(
+    ctx: Context, args: dict[str, Any], requested_by: int | None
+) -> list[Outbound]:
+    """The work `发送今日提醒` asked for; what the admin hears when it is done."""
+    college = args.get("college")
     sent = await send_digests(ctx, as_of=ctx.now, college=college)
     await audit.record(
         ctx.session,
         action="send_reminders",
         at=ctx.now,
-        actor_id=who.person_id,
+        actor_id=requested_by,
         detail=f"{sent} digest(s), college={college or '*'}",
     )
     return [text(render("remind_sent", count=sent))]

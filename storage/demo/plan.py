@@ -12,7 +12,7 @@ from storage.demo.cases import CaseMaker, CaseSpec, make_cases
 from storage.demo.data import College, demo_data
 from storage.demo.people import NameMaker, PersonSpec, StudentMaker, make_students
 from storage.demo.staff import Staff, StaffMaker, make_staff
-from storage.demo.teams import Reserved, Team, TeamMaker, mark_peer_mentors
+from storage.demo.teams import Reserved, Team, TeamMaker, mark_network, mark_peer_mentors
 from storage.demo.visits import VisitMaker, VisitSpec, make_visits
 
 MIN_STUDENTS = 50
@@ -99,6 +99,7 @@ def _teams(plan: DemoPlan, maker: TeamMaker, *, codes: Sequence[str]) -> None:
     plan.teams = maker.teams(plan.staff, students=plan.students, special=special)
     plan.gaps = maker.gaps(plan.teams)
     plan.peers = mark_peer_mentors(plan.teams)
+    mark_network(plan.students)
 
 
 def _lagging(rng: random.Random, plan: DemoPlan) -> frozenset[int]:

@@ -153,3 +153,24 @@ def mark_peer_mentors(teams: Sequence[Team]) -> list[PersonSpec]:
     for peer in peers.values():
         peer.roles = [Role.PEER_MENTOR]
     return list(peers.values())
+
+
+def mark_network(students: Sequence[PersonSpec]) -> None:
+    """The class and dorm level of the four-level network: the last student of each class
+    (by code) is its 心理委员, the last of each dorm its 寝室长 (the last, so that the demo's
+    reserved first students keep their plain roles)."""
+    for key, role in ((_class_of, Role.PSYCH_COMMITTEE), (_dorm_of, Role.DORM_HEAD)):
+        last: dict[tuple[str | None, str | None], PersonSpec] = {}
+        for student in sorted(students, key=lambda s: s.code):
+            if key(student)[1] is not None:
+                last[key(student)] = student
+        for student in last.values():
+            student.roles = [*student.roles, role]
+
+
+def _class_of(student: PersonSpec) -> tuple[str | None, str | None]:
+    return student.college, student.class_name
+
+
+def _dorm_of(student: PersonSpec) -> tuple[str | None, str | None]:
+    return None, student.dorm

@@ -1,8 +1,23 @@
 """SQLModel tables, one module per concept; all re-exported here so that Alembic and the
 code see one metadata (`import storage.models` registers every table)."""
 
+from storage.models.aid import (
+    AidApplication,
+    AidKind,
+    AidPosting,
+    AidStatus,
+    ConcernReport,
+    HelpRequest,
+)
 from storage.models.audit import AuditEntry, KeyCheck
 from storage.models.care import CaseFile, VisitLog, WeeklyReport
+from storage.models.careers import (
+    JobApplication,
+    JobPosting,
+    Survey,
+    SurveyAnswer,
+    SurveyRecipient,
+)
 from storage.models.messaging import (
     ApiToken,
     ChannelHealth,
@@ -12,6 +27,7 @@ from storage.models.messaging import (
     OutboxStatus,
     PendingInbound,
 )
+from storage.models.outreach import Broadcast, BroadcastDelivery, BroadcastStatus, Subscription
 from storage.models.people import (
     Assignment,
     Category,
@@ -26,8 +42,13 @@ from storage.models.people import (
 )
 from storage.models.reminders import ReminderLog
 from storage.models.safety import Alert, AlertMessage, AlertRecipient, AlertStatus
+from storage.models.work import WorkRequest, WorkStatus
 
 __all__ = [
+    "AidApplication",
+    "AidKind",
+    "AidPosting",
+    "AidStatus",
     "Alert",
     "AlertMessage",
     "AlertRecipient",
@@ -35,12 +56,19 @@ __all__ = [
     "ApiToken",
     "Assignment",
     "AuditEntry",
+    "Broadcast",
+    "BroadcastDelivery",
+    "BroadcastStatus",
     "CaseFile",
     "Category",
     "Channel",
     "ChannelHealth",
+    "ConcernReport",
     "Conversation",
+    "HelpRequest",
     "InboundMessage",
+    "JobApplication",
+    "JobPosting",
     "KeyCheck",
     "MessengerAccount",
     "OutboxMessage",
@@ -52,7 +80,13 @@ __all__ = [
     "ReminderLog",
     "Role",
     "StudentCategory",
+    "Subscription",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyRecipient",
     "TeamRole",
     "VisitLog",
     "WeeklyReport",
+    "WorkRequest",
+    "WorkStatus",
 ]

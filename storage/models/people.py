@@ -28,6 +28,10 @@ class Role(StrEnum):
     CAREER_GUIDANCE = "career_guidance"
     PEER_MENTOR = "peer_mentor"
     STUDENT = "student"
+    PSYCH_COMMITTEE = "psych_committee"
+    """A class's psychological committee member (心理委员): a student, from the roster."""
+    DORM_HEAD = "dorm_head"
+    """A dorm's contact (寝室长): a student, from the roster."""
 
 
 class TeamRole(StrEnum):

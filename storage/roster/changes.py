@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from storage.models import PersonKind
-from storage.roster.fields import COLUMNS, Column, Mask, Slot
+from storage.roster.fields import COLUMNS, STUDENT_ROLE_NAMES, STUDENT_ROLES, Column, Mask, Slot
 from storage.roster.rows import Record
 from storage.roster.state import Current, Snapshot
 
@@ -68,11 +68,13 @@ def role_changes(
     """New staff with their roles, and known staff whose roles the files change."""
     changes: list[RoleChange] = []
     for record in created:
-        if record.roles:
+        if record.roles and record.kind == PersonKind.STAFF:
             name = str(record.fields.get("name") or "")
             changes.append(RoleChange(record.code, name, tuple(sorted(record.roles)), (), True))
     for person_id, record in updated:
         current = snapshot.current[person_id]
+        if record.kind == PersonKind.STUDENT:
+            continue  # a student's 学生干部 is listed with their other fields
         if record.roles is None or record.roles == current.roles:
             continue
         name = str(record.fields.get("name") or current.fields.get("name") or "")
@@ -105,7 +107,9 @@ def _change(
         old = "、".join(sorted(current.accounts.get(column.key, ()))) or None
         new = record.accounts[column.key]
     elif column.slot is Slot.ROLES:
-        return None  # listed on their own: role changes
+        if column.key != STUDENT_ROLES or record.roles is None:
+            return None  # staff roles are listed on their own: role changes
+        old, new = (_role_names(roles) for roles in (current.roles, record.roles))
     else:
         return None  # the code itself never changes
     if _shown(old) == _shown(new):
@@ -114,6 +118,11 @@ def _change(
         return FieldChange(column.name, None, None, hidden=True)
     before, after = (masked(_shown(value), column.mask) for value in (old, new))
     return FieldChange(column.name, before, after)
+
+
+def _role_names(roles: frozenset[str]) -> str | None:
+    names = {role.value: name for name, role in STUDENT_ROLE_NAMES.items()}
+    return "、".join(names[role] for role in sorted(roles) if role in names) or None
 
 
 def _names(codes: frozenset[str], categories: Mapping[str, str]) -> str | None:

@@ -47,6 +47,13 @@ ROLE_NAMES: dict[str, Role] = {
     "心理中心": Role.PSYCH_CENTER,
     "就业指导": Role.CAREER_GUIDANCE,
 }
+STUDENT_ROLE_NAMES: dict[str, Role] = {
+    "心理委员": Role.PSYCH_COMMITTEE,
+    "寝室长": Role.DORM_HEAD,
+}
+"""The student-sheet 学生干部 column: the class and dorm level of the four-level network."""
+STUDENT_ROLES = "student_roles"
+"""The key of the student sheet's roles column (the staff sheet's 角色 has none)."""
 SEPARATORS = "、,，"
 _SPLIT = re.compile(f"[{SEPARATORS}]")
 _INTEGRAL = re.compile(r"(\d+)\.0+")
@@ -339,6 +346,7 @@ STUDENT_COLUMNS: tuple[Column, ...] = (
     _WECOM,
     _DINGTALK,
     _field("预计毕业年份", "graduation_year", year),
+    Column("学生干部", Slot.ROLES, names, STUDENT_ROLES, empty=()),
 )
 STAFF_COLUMNS: tuple[Column, ...] = (
     Column(STAFF_KEY, Slot.CODE, code, required=True),

@@ -14,6 +14,8 @@ from storage.roster.fields import (
     NOT_CLEARABLE,
     ROLE_NAMES,
     SEPARATORS,
+    STUDENT_ROLE_NAMES,
+    STUDENT_ROLES,
     Column,
     Invalid,
     Slot,
@@ -104,7 +106,8 @@ def _assign(record: Record, column: Column, value: object, categories: Mapping[s
     elif column.slot is Slot.CATEGORIES:
         record.categories = _lookup(value, categories, UNKNOWN_CATEGORY)
     else:
-        record.roles = _lookup(value, ROLE_NAMES, UNKNOWN_ROLE)
+        known = STUDENT_ROLE_NAMES if column.key == STUDENT_ROLES else ROLE_NAMES
+        record.roles = _lookup(value, known, UNKNOWN_ROLE)
         if not record.roles and column.required:
             raise Invalid(str(MISSING))
 

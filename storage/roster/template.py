@@ -13,7 +13,14 @@ from openpyxl.styles import Font
 from messages.render import render
 from storage.people.categories import load_categories
 from storage.roster.examples import staff_rows, student_rows
-from storage.roster.fields import CLEAR, COLUMNS, ROLE_NAMES, SEPARATORS, Column
+from storage.roster.fields import (
+    CLEAR,
+    COLUMNS,
+    ROLE_NAMES,
+    SEPARATORS,
+    STUDENT_ROLE_NAMES,
+    Column,
+)
 from storage.roster.source import SHEET_KINDS
 
 _REQUIRED = Font(bold=True, color="C00000")
@@ -29,6 +36,7 @@ def _notes() -> list[str]:
         separators=list(SEPARATORS),
         categories=[category.name for category in load_categories()],
         roles=list(ROLE_NAMES),
+        student_roles=list(STUDENT_ROLE_NAMES),
     )
     return notes.splitlines()
 

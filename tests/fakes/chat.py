@@ -27,6 +27,13 @@ class Chat:
         assert self.replies, f"no reply to {body}"
         return "\n".join(reply["text"] for reply in self.replies)
 
+    async def inbox(self) -> str:
+        """What reached the person since the last look (messages sent later, not replies)."""
+        response = await self.client.get("/sim/api/inbox", params={"user": self.user})
+        assert response.status_code == 200, response.text
+        messages = response.json()["messages"]
+        return "\n".join(message.get("text") or "" for message in messages)
+
     @property
     def buttons(self) -> list[tuple[str, str]]:
         return [(b["key"], b["label"]) for r in self.replies for b in r.get("buttons", [])]

@@ -26,6 +26,8 @@ BATCH_SEND = "/v1.0/robot/oToMessages/batchSend"
 ACCESS_TOKEN = "/v1.0/oauth2/accessToken"
 GATEWAY = "/v1.0/gateway/connections/open"
 SESSION = "/robot/sendBySession"
+READ_STATUS = "/v1.0/robot/oToMessages/readStatus"
+RECALL = "/v1.0/robot/otoMessages/batchRecall"
 CARD_KEYS = {f"sampleActionCard{n}": n for n in range(2, 6)}
 REQUIRED = {
     "sampleText": ("content",),
@@ -95,6 +97,11 @@ class FakeDingTalkServer:
     _sessions: dict[str, FakeSession] = field(default_factory=dict)
     _serial: count[int] = field(default_factory=lambda: count(1))
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    batches: dict[str, list[str]] = field(default_factory=dict)
+    """processQueryKey → the users its batchSend reached."""
+    read: set[tuple[str, str]] = field(default_factory=set)
+    """(processQueryKey, user) pairs read: `mark_read`."""
+    recalled: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.robot_code = self.robot_code or self.app_key
@@ -104,6 +111,8 @@ class FakeDingTalkServer:
                 Route(BATCH_SEND, self._batch_send, methods=["POST"]),
                 Route(SESSION, self._session_send, methods=["POST"]),
                 Route(GATEWAY, self._gateway, methods=["POST"]),
+                Route(READ_STATUS, self._read_status, methods=["GET"]),
+                Route(RECALL, self._recall, methods=["POST"]),
             ]
         )
 
@@ -229,8 +238,10 @@ class FakeDingTalkServer:
                 limited.append(user)
             else:
                 self._record(FakeDelivery(user, body["msgKey"], param, "batch", now))
+        key = f"pqk-{next(self._serial)}"
+        self.batches[key] = [u for u in body["userIds"] if u not in invalid and u not in limited]
         return {
-            "processQueryKey": f"pqk-{next(self._serial)}",
+            "processQueryKey": key,
             "invalidStaffIdList": invalid,
             "flowControlledStaffIdList": limited,
         }
@@ -240,6 +251,34 @@ class FakeDingTalkServer:
             return False
         recent = [d for d in self.delivered_to(user) if d.at > now - timedelta(minutes=1)]
         return len(recent) >= self.flow_limit
+
+    def mark_read(self, user: str) -> None:
+        """The user opens every robot message they were sent."""
+        self.read |= {(key, user) for key, users in self.batches.items() if user in users}
+
+    async def _read_status(self, request: Request) -> Response:
+        token = request.headers.get("x-acs-dingtalk-access-token")
+        self.calls.append(FakeCall(READ_STATUS, dict(request.query_params), token))
+        if not self._token_ok(token):
+            return _error(400, "InvalidAuthentication")
+        key = request.query_params.get("processQueryKey", "")
+        if key not in self.batches or key in self.recalled:
+            return _error(400, "invalidParameter.processQueryKey")
+        infos = [
+            {"userId": user, "readStatus": "READ" if (key, user) in self.read else "UNREAD"}
+            for user in self.batches[key]
+        ]
+        return JSONResponse({"sendStatus": "SUCCESS", "messageReadInfoList": infos})
+
+    async def _recall(self, request: Request) -> Response:
+        body = await request.json()
+        token = request.headers.get("x-acs-dingtalk-access-token")
+        self.calls.append(FakeCall(RECALL, body, token))
+        if not self._token_ok(token):
+            return _error(400, "InvalidAuthentication")
+        keys = [key for key in body.get("processQueryKeys", []) if key in self.batches]
+        self.recalled.extend(keys)
+        return JSONResponse({"successResult": keys, "failedResult": {}})
 
     async def _session_send(self, request: Request) -> Response:
         body = await request.json()

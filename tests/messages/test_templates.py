@@ -11,6 +11,9 @@ import pytest
 from jinja2 import UndefinedError
 
 from messages.render import render, template_keys
+from tests.handlers.aid.samples import AID_SAMPLES
+from tests.handlers.careers.template_samples import CAREERS_SAMPLES
+from tests.handlers.outreach.template_samples import OUTREACH_SAMPLES
 
 PERSON = SimpleNamespace(
     id=1,
@@ -169,6 +172,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     **{key: {} for key in PLAIN},
     **{f"role_{role}": {} for role in ROLES},
     **{key: PROMPT for key in ASKS},
+    **AID_SAMPLES,
+    **CAREERS_SAMPLES,
+    **OUTREACH_SAMPLES,
     "help": {"name": "李老师", "sections": ["counsellor", "student"]},
     "not_understood": {"name": "李老师"},
     "whoami": {"person": PERSON, "roles": ["辅导员"]},
@@ -259,6 +265,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "todo": {"name": "王老师", "rows": REMINDER_ROWS, "total": 3, "offset": 0},
     "todo_none": {},
     "remind_sent": {"count": 2},
+    "remind_queued": {},
+    "work_failed": {"what": "今日提醒"},
+    "work_send_digests": {},
+    "work_unnamed": {},
     "cli_serve_refused": {"host": "0.0.0.0"},
     "cli_data_key_mismatch": {},
     "cli_database_not_migrated": {},
@@ -368,6 +378,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "separators": ["、", ","],
         "categories": ["孤儿", "残疾"],
         "roles": ["辅导员"],
+        "student_roles": ["心理委员"],
     },
     "roster_template_suffix": {},
     "roster_template_written": {"file": "名单模板.xlsx"},

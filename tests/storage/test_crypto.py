@@ -12,14 +12,20 @@ from storage.crypto import DecryptionError, EncryptedText, InvalidKeyError, new_
 from storage.db import make_engine, make_sessionmaker
 from storage.messaging.outbox import enqueue
 from storage.models import (
+    AidApplication,
     Alert,
     AlertMessage,
     ApiToken,
+    Broadcast,
     CaseFile,
+    ConcernReport,
     Conversation,
+    HelpRequest,
     OutboxMessage,
     PendingInbound,
     Person,
+    Survey,
+    SurveyAnswer,
     VisitLog,
     WeeklyReport,
 )
@@ -111,6 +117,10 @@ async def _one_of_each(session: AsyncSession, clock: FakeClock) -> list[SQLModel
     session.add(alert)
     await session.flush()
     assert alert.id
+    survey = Survey(kind="就业意向", created_at=now, **_markers(Survey, "audience"))
+    session.add(survey)
+    await session.flush()
+    assert survey.id
     case = _markers(CaseFile, "problem_description", "life_history", "plan")
     log = _markers(VisitLog, "summary", "risk_description", "follow_up")
     rows: list[SQLModel] = [
@@ -148,8 +158,35 @@ async def _one_of_each(session: AsyncSession, clock: FakeClock) -> list[SQLModel
             created_at=now,
             **_markers(WeeklyReport, "note"),
         ),
+        AidApplication(
+            student_id=student.id,
+            teacher_id=staff.id,
+            created_at=now,
+            **_markers(AidApplication, "reason", "need", "note"),
+        ),
+        ConcernReport(
+            student_id=student.id,
+            reporter_id=student.id,
+            teacher_id=staff.id,
+            created_at=now,
+            **_markers(ConcernReport, "text"),
+        ),
+        HelpRequest(
+            student_id=student.id,
+            teacher_id=staff.id,
+            created_at=now,
+            **_markers(HelpRequest, "text"),
+        ),
         PendingInbound(
             channel="wecom", dedupe_key="m1", received_at=now, **_markers(PendingInbound, "payload")
+        ),
+        survey,
+        Broadcast(topic="通知", created_at=now, **_markers(Broadcast, "content", "audience")),
+        SurveyAnswer(
+            survey_id=survey.id,
+            person_id=student.id,
+            question="help",
+            **_markers(SurveyAnswer, "text"),
         ),
     ]
     session.add_all(rows)

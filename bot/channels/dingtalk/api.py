@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 TOKEN_PATH = "/v1.0/oauth2/accessToken"
 BATCH_SEND_PATH = "/v1.0/robot/oToMessages/batchSend"
 GATEWAY_PATH = "/v1.0/gateway/connections/open"
+READ_STATUS_PATH = "/v1.0/robot/oToMessages/readStatus"
+RECALL_PATH = "/v1.0/robot/otoMessages/batchRecall"
 BOT_TOPIC = "/v1.0/im/bot/messages/get"
 MAX_USERS = 20
 TOKEN_ERRORS = {"InvalidAuthentication", "InvalidAccessToken", "invalidAccessToken"}
@@ -109,6 +111,33 @@ class DingTalkApi:
             query_key=_str_or_none(data.get("processQueryKey")),
             invalid=frozenset(_str_list(data.get("invalidStaffIdList"))),
             flow_controlled=frozenset(_str_list(data.get("flowControlledStaffIdList"))),
+        )
+
+    async def batch_recall(self, *, robot_code: str, query_keys: Sequence[str]) -> None:
+        """POST otoMessages/batchRecall: take back robot 1:1 messages by processQueryKey."""
+        body = {"robotCode": robot_code, "processQueryKeys": list(query_keys)}
+        await self._authorised_post(RECALL_PATH, body)
+
+    async def read_by(self, *, robot_code: str, query_key: str) -> frozenset[str]:
+        """GET oToMessages/readStatus: the user ids who have read a batchSend's message."""
+        token = await self.tokens.get()
+        params = {"robotCode": robot_code, "processQueryKey": query_key}
+        headers = {"x-acs-dingtalk-access-token": token}
+        try:
+            async with asyncio.timeout(self._timeout):
+                response = await self._http.get(
+                    self._base + READ_STATUS_PATH, params=params, headers=headers
+                )
+        except (httpx.TimeoutException, httpx.TransportError, TimeoutError) as exc:
+            raise TransientError(0, f"{READ_STATUS_PATH}: {type(exc).__name__}") from None
+        data = _json_object(response)
+        if not response.is_success:
+            raise classify(READ_STATUS_PATH, response.status_code, data)
+        read = data.get("messageReadInfoList")
+        return frozenset(
+            str(item["userId"])
+            for item in (read if isinstance(read, list) else [])
+            if isinstance(item, dict) and item.get("readStatus") == "READ" and item.get("userId")
         )
 
     async def post_session(self, url: str, body: Mapping[str, Any]) -> bool:

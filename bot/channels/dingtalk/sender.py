@@ -110,6 +110,14 @@ class DingTalkSender:
                 run.record(Delivery(account, "retry", error=str(exc), retry_after=delay))
         return run.deliveries()
 
+    async def recall(self, msgid: str) -> None:
+        """Take back a robot 1:1 message (`msgid` is its batchSend processQueryKey)."""
+        await self._api.batch_recall(robot_code=self._robot, query_keys=[msgid])
+
+    async def read_by(self, msgid: str) -> frozenset[str]:
+        """Who has read a robot 1:1 message, by user id (receipts record 已读)."""
+        return await self._api.read_by(robot_code=self._robot, query_key=msgid)
+
     async def _via_session(
         self, run: _Run, account: str, url: str, parts: list[RobotMessage]
     ) -> None:

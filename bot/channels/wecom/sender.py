@@ -139,7 +139,8 @@ class WeComSender:
         if message.kind in ("text", "markdown"):
             kind = message.kind
             body = escape_text(message.text) if kind == "text" else message.text
-            return [{"msgtype": kind, kind: {"content": p}} for p in split_text(body)]
+            safe = {"safe": 1} if message.confidential and kind == "text" else {}
+            return [{"msgtype": kind, kind: {"content": p}, **safe} for p in split_text(body)]
         if message.kind == "card" and message.buttons:
             return [{"msgtype": "template_card", "template_card": _card(message, batch_key)}]
         if message.kind == "card":  # nothing to press: a plain text says the same

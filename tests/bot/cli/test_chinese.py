@@ -329,17 +329,17 @@ def test_bad_revisions_and_a_folder_for_a_file_are_one_line_each(
     folder = tmp_path / "名单.xlsx"
     folder.mkdir()
     runs: list[Run] = [
-        (("db", "upgrade", "--revision", "head-9"), _env(db)),
+        (("db", "upgrade", "--revision", "head-50"), _env(db)),
         (("roster", "template", "--force", folder), _env(db)),
     ]
 
-    head_9, template = _run_all(runs)
+    head_far, template = _run_all(runs)
     for name, value in _env(db).items():
         monkeypatch.setenv(name, value)
-    others = [carebot("db", "upgrade", "--revision", r) for r in ("head-99", "0001-3", "base+9")]
+    others = [carebot("db", "upgrade", "--revision", r) for r in ("head-99", "0001-3", "base+60")]
 
     for revision, (code, _, err) in zip(
-        ["head-9", "head-99", "0001-3", "base+9"], [head_9, *others], strict=True
+        ["head-50", "head-99", "0001-3", "base+60"], [head_far, *others], strict=True
     ):
         assert code == 2
         [line] = err.strip().splitlines()

@@ -56,9 +56,15 @@ async def test_scheduler_has_the_jobs_and_pickles_nothing(
 
     assert [job.id for job in scheduler.get_jobs()] == [
         "escalate_alerts",
+        "send_scheduled_broadcasts",
+        "recall_broadcasts",
+        "report_broadcasts",
+        "read_receipts",
         "send_digests",
         "send_admin_summaries",
         "run_semester_tasks",
+        "announce_psych_events",
+        "remind_aid_deadlines",
     ]
 
 

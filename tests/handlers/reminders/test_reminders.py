@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -275,13 +276,23 @@ async def test_send_today_as_a_teacher_is_refused(
     assert (await session.exec(select(ReminderLog))).all() == []
 
 
+async def _done(app: FastAPI) -> None:
+    """The runner has done what was asked, and the outbox has sent its answers."""
+    await app.state.work.drain()
+    await app.state.outbox.drain()
+
+
 async def test_send_today_as_school_admin_reaches_everyone_once(
-    client: httpx.AsyncClient, college: College, session: AsyncSession
+    app: FastAPI, client: httpx.AsyncClient, college: College, session: AsyncSession
 ) -> None:
     admin = Chat(client, "T901")
 
-    first = await admin.say("发送今日提醒")
-    again = await admin.say("发送今日提醒")
+    queued = await admin.say("发送今日提醒")
+    await _done(app)
+    first = await admin.inbox()
+    assert await admin.say("发送今日提醒") == queued
+    await _done(app)
+    again = (await admin.inbox()).removeprefix(first)
 
     await session.rollback()
     digests = col(OutboxMessage.idempotency_key).startswith("digest:")
@@ -293,9 +304,12 @@ async def test_send_today_as_school_admin_reaches_everyone_once(
 
 
 async def test_send_today_as_college_admin_reaches_their_college_only(
-    client: httpx.AsyncClient, college: College, session: AsyncSession
+    app: FastAPI, client: httpx.AsyncClient, college: College, session: AsyncSession
 ) -> None:
-    assert "1 人" in await Chat(client, "T900").say("发送今日提醒")
+    admin = Chat(client, "T900")
+    assert "正在发送" in await admin.say("发送今日提醒")
+    await _done(app)
+    assert "1 人" in await admin.inbox()
 
     await session.rollback()
     logs = (await session.exec(select(ReminderLog))).all()

@@ -6,6 +6,7 @@
     academic_mentor: "学业导师", counsellor: "辅导员", class_teacher: "班主任",
     college_admin: "学院管理员", school_admin: "学校管理员", psych_center: "心理中心",
     career_guidance: "就业指导", peer_mentor: "朋辈导师", student: "学生",
+    psych_committee: "心理委员", dorm_head: "寝室长",
   };
   const KIND_LABELS = { staff: "教职工", student: "学生" };
   const POLL_MS = 2000;

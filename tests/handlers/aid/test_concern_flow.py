@@ -1,0 +1,90 @@
+"""上报 through the simulator: a 心理委员 or 寝室长 tells a classmate's counsellor of a concern,
+1:1; the classmate is never told who reported; others may not report; crisis words raise a
+safety alert about the classmate."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.app import create_app
+from bot.settings import Settings
+from storage.models import Alert, ConcernReport, PersonRole, Role
+from tests.fakes.chat import Chat
+from tests.fakes.clock import FakeClock
+from tests.fakes.roster import make_student
+from tests.handlers.aid.flow import inbox, sim_client, team_roster
+
+
+@pytest.fixture
+async def people(session: AsyncSession) -> dict[str, int]:
+    found = await team_roster(session)
+    committee = await make_student(session, name="赵委员", code="C001")
+    dorm_head = await make_student(
+        session, name="钱室长", code="D001", class_name="计科2302", dorm="西区1栋101"
+    )
+    assert committee.id is not None and dorm_head.id is not None
+    session.add(PersonRole(person_id=committee.id, role=Role.PSYCH_COMMITTEE))
+    session.add(PersonRole(person_id=dorm_head.id, role=Role.DORM_HEAD))
+    await session.commit()
+    return found | {"C001": committee.id, "D001": dorm_head.id}
+
+
+async def test_a_committee_member_reports_a_classmate_to_their_counsellor(
+    settings: Settings, clock: FakeClock, session: AsyncSession, people: dict[str, int]
+) -> None:
+    app = create_app(settings, clock=clock, run_outbox=False)
+    async with sim_client(app) as client:
+        reply = await Chat(client, "C001").say("上报 张三 这几天总是一个人待着，饭也吃得很少")
+        await app.state.outbox.drain()
+
+        assert "已经一对一转告张三的辅导员" in reply and "不会告诉张三" in reply
+        assert "孤儿" not in reply and "王芳" not in reply
+        [notice] = await inbox(client, "T001")
+        assert "赵委员" in notice and "饭也吃得很少" in notice
+        assert await inbox(client, "S001") == []
+        assert await inbox(client, "T002") == [] and await inbox(client, "P001") == []
+        [stored] = (await session.exec(select(ConcernReport))).all()
+        assert (stored.student_id, stored.reporter_id, stored.teacher_id) == (
+            people["S001"],
+            people["C001"],
+            people["T001"],
+        )
+
+
+async def test_only_network_members_report_and_only_about_their_class_or_dorm(
+    client: httpx.AsyncClient, session: AsyncSession, people: dict[str, int]
+) -> None:
+    assert "无权限" in await Chat(client, "S002").say("上报 张三 不太对劲")
+    assert "无权限" in await Chat(client, "P001").say("上报 张三 不太对劲")
+    assert "没有在你的班级或寝室里找到" in await Chat(client, "D001").say("上报 张三 不太对劲")
+    assert "没有在你的班级或寝室里找到" in await Chat(client, "C001").say("上报 王五 不太对劲")
+    assert "请写上同学的姓名" in await Chat(client, "C001").say("上报 张三")
+    assert (await session.exec(select(ConcernReport))).all() == []
+
+
+async def test_crisis_words_in_a_report_raise_an_alert_about_the_classmate(
+    settings: Settings, clock: FakeClock, session: AsyncSession, people: dict[str, int]
+) -> None:
+    app = create_app(settings, clock=clock, run_outbox=False)
+    async with sim_client(app) as client:
+        reply = await Chat(client, "C001").say("上报 张三 他说不想活了")
+        await app.state.outbox.drain()
+
+        assert "心理中心" in reply
+        alerts = (await session.exec(select(Alert))).all()
+        assert people["S001"] in {alert.student_id for alert in alerts}
+        assert len(await inbox(client, "T001")) == 1  # the alert card
+        assert await inbox(client, "S001") == []
+
+
+async def test_help_shows_the_report_command_to_network_members_only(
+    client: httpx.AsyncClient, people: dict[str, int]
+) -> None:
+    committee = await Chat(client, "C001").say("帮助")
+    classmate = await Chat(client, "S001").say("帮助")
+
+    assert "上报 张三 情况" in committee and "上报" not in classmate
+    assert "心理委员" in await Chat(client, "C001").say("我是谁")
