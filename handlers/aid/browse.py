@@ -11,8 +11,7 @@ from handlers.context import Context
 from handlers.conversation.answers import number_of
 from handlers.delivery import send_to_people
 from handlers.envelopes import Inbound, Outbound, text
-from handlers.policy import calendar
-from handlers.reminders.rules import policy_of
+from handlers.reminders.rules import graduating_year, policy_of
 from messages.render import render
 from storage.aid import postings
 from storage.models import AidPosting, PersonKind
@@ -99,7 +98,7 @@ async def audience_of(ctx: Context, posting: AidPosting) -> list[int]:
         topic=TOPIC,
         channels=channels,
         now=ctx.now,
-        class_year=calendar.academic_year_end(_today(ctx), policy_of(ctx)),
+        class_year=graduating_year(ctx),
     )
     return audience.recipients
 

@@ -20,7 +20,13 @@ COMMANDS: tuple[Command, ...] = (
     Command(apply.start, words=frozenset({"申请补助"}), starts_form=True),
     Command(apply.decline, prefix="不同意", interrupts_form=False),
     Command(apply.approve, prefix="同意", interrupts_form=False),
-    Command(concern.report, words=frozenset({"上报"}), prefix="上报", interrupts_form=False),
+    Command(
+        concern.report,
+        words=frozenset({"上报"}),
+        prefix="上报",
+        interrupts_form=False,
+        screens_crisis=True,
+    ),
     Command(browse.list_aid, words=frozenset({"资助"}), prefix="资助", interrupts_form=False),
 )
 FORMS: tuple[Form, ...] = (publish.FORM, apply.FORM)

@@ -10,7 +10,7 @@ from handlers.aid.help_request import student_affairs_teacher
 from handlers.context import Context
 from handlers.delivery import send_to_people
 from handlers.envelopes import Inbound, Outbound, text
-from handlers.safety import alerts
+from handlers.safety import alerts, screening
 from messages.render import render
 from storage import audit
 from storage.aid import applications
@@ -21,22 +21,29 @@ LONGEST = 1000
 
 
 async def report(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
+    """The command screens its own crisis words (`screens_crisis`): about the classmate it
+    names; when it names none it may reach, the usual screening runs (about the writer)."""
     if not who.roles & access.NETWORK_ROLES:
         await audit.record(
             ctx.session, action="denied_concern_report", at=ctx.now, actor_id=who.person_id
         )
-        return [text(render("aid_concern_not_allowed"))]
+        return [*await screening.screen(inbound, who, ctx, None), _refusal("not_allowed")]
     token, _, situation = args.strip().partition(" ")
     situation = situation.strip()[:LONGEST]
     if not token or not situation:
-        return [text(render("aid_concern_usage"))]
+        return [*await screening.screen(inbound, who, ctx, None), _refusal("usage")]
     found = [p for p in await visits.students_named(ctx.session, token) if _reaches(who, p)]
     if len(found) != 1 or found[0].id is None:
         await audit.record(
             ctx.session, action="concern_not_matched", at=ctx.now, actor_id=who.person_id
         )
-        return [text(render("aid_concern_no_match", token=token, several=len(found) > 1))]
+        no_match = render("aid_concern_no_match", token=token, several=len(found) > 1)
+        return [*await screening.screen(inbound, who, ctx, None), text(no_match)]
     return await _send(ctx, who, found[0], situation)
+
+
+def _refusal(reason: str) -> Outbound:
+    return text(render(f"aid_concern_{reason}"))
 
 
 def _reaches(who: Identity, student: Person) -> bool:

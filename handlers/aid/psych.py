@@ -11,9 +11,8 @@ from handlers.aid.timing import may_notify
 from handlers.context import Context
 from handlers.delivery import send_to_people
 from handlers.envelopes import Inbound, Outbound, text
-from handlers.policy import calendar
 from handlers.policy.model import Policy, Psych, PsychEvent
-from handlers.reminders.rules import policy_of
+from handlers.reminders.rules import graduating_year, policy_of
 from messages.render import render
 from storage.outreach.audience import Filters, Scope, resolve
 
@@ -70,7 +69,7 @@ async def _students(ctx: Context) -> list[int]:
         topic=TOPIC,
         channels=channels,
         now=ctx.now,
-        class_year=calendar.academic_year_end(_today(ctx), policy_of(ctx)),
+        class_year=graduating_year(ctx),
     )
     return audience.recipients
 

@@ -11,8 +11,7 @@ from handlers.context import Context
 from handlers.conversation.answers import number_of
 from handlers.delivery import send_to_people
 from handlers.envelopes import Button, Inbound, Outbound, text
-from handlers.policy import calendar
-from handlers.reminders.rules import policy_of
+from handlers.reminders.rules import graduating_year
 from messages.render import render
 from storage import audit
 from storage.careers import postings
@@ -78,8 +77,7 @@ async def _audience(
     ctx: Context, who: Identity, posting: JobPosting
 ) -> tuple[list[int], list[tuple[int, str]]]:
     """The graduating special students the posting's majors name, inside the pusher's reach."""
-    day = ctx.now.astimezone(ctx.config.tz).date()
-    year = calendar.academic_year_end(day, policy_of(ctx))
+    year = graduating_year(ctx)
     filters = Filters(majors=postings.majors_of(posting), graduating_years=(year,))
     scope = access.job_push_scope(who.roles, college=who.person.college)
     channels = {channel: ctx.config.match_for(channel) for channel in ctx.config.channels}

@@ -14,8 +14,7 @@ from handlers.conversation.answers import normalise, number_of
 from handlers.delivery import send_to_people
 from handlers.envelopes import Button, Inbound, Outbound, text
 from handlers.outreach import filters as filter_syntax
-from handlers.policy import calendar
-from handlers.reminders.rules import policy_of
+from handlers.reminders.rules import graduating_year
 from messages.render import render
 from storage import audit
 from storage.careers import surveys
@@ -53,7 +52,7 @@ async def send(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list
         topic=TOPIC,
         channels={channel: ctx.config.match_for(channel) for channel in ctx.config.channels},
         now=ctx.now,
-        class_year=_class_year(ctx),
+        class_year=graduating_year(ctx),
     )
     if not found.recipients:
         return [text(render("careers_survey_empty", left=_left(found)))]
@@ -75,7 +74,7 @@ async def _filters(ctx: Context, definition: Definition, typed: str) -> Filters 
         )
     if parsed.grades or parsed.graduating_years or parsed.student_numbers:
         return parsed
-    year = _class_year(ctx)
+    year = graduating_year(ctx)
     defaults = {"graduating": (year,), "graduated": (year - 1,)}
     return replace(parsed, graduating_years=defaults.get(definition.audience, ()))
 
@@ -186,11 +185,6 @@ async def show_results(inbound: Inbound, who: Identity, ctx: Context, args: str)
             )
         )
     ]
-
-
-def _class_year(ctx: Context) -> int:
-    day = ctx.now.astimezone(ctx.config.tz).date()
-    return calendar.academic_year_end(day, policy_of(ctx))
 
 
 def _left(found: Audience) -> dict[str, int]:

@@ -27,6 +27,9 @@ class Command:
     interrupts_form: bool = True
     """Mid-form it is answered and the open question asked again; False leaves the message
     to the form (帮助 there explains the form's own words)."""
+    screens_crisis: bool = False
+    """Outside a form it screens its own text for crisis words: it knows whom they concern
+    (上报 names a classmate) and falls back to the usual screening when it cannot tell."""
 
 
 @dataclass(frozen=True, slots=True)

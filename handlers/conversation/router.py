@@ -72,19 +72,29 @@ async def answer(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound
             ctx.session, person_id=who.person_id, channel=inbound.channel
         )
     form = FORMS.get(row.form) if row else None
-    screened = await safety.screen(inbound, who, ctx, row)
     if row is None or form is None:
-        return await _command(inbound, who, ctx, screened=screened)
+        found = commands.match(inbound, in_form=False)
+        if found is not None and found.command.screens_crisis:
+            return await found.run(inbound, who, ctx)
+        screened = await safety.screen(inbound, who, ctx, row)
+        return await _command(inbound, who, ctx, screened=screened, found=found)
+    screened = await safety.screen(inbound, who, ctx, row)
     if screened and who.person.kind == PersonKind.STUDENT:
         return screened  # their own crisis is no answer to the open question, which waits
     return screened + await _in_form(inbound, who, ctx, row, form)
 
 
 async def _command(
-    inbound: Inbound, who: Identity, ctx: Context, *, screened: list[Outbound]
+    inbound: Inbound,
+    who: Identity,
+    ctx: Context,
+    *,
+    screened: list[Outbound],
+    found: Matched | None = None,
 ) -> list[Outbound]:
-    """No form open: the command asked for, after any crisis care."""
-    found = commands.match(inbound, in_form=False)
+    """No form open: the command asked for (`found`, if matched already), after any crisis
+    care."""
+    found = found or commands.match(inbound, in_form=False)
     if screened and found is None:
         return screened  # a person in crisis hears care, not "I did not understand"
     return screened + await commands.answer(found, inbound, who, ctx)

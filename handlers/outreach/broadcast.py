@@ -15,6 +15,7 @@ from handlers.envelopes import Outbound, text
 from handlers.outreach import filters as filter_syntax
 from handlers.outreach import notice, sending
 from handlers.outreach.line import Request
+from handlers.reminders.rules import graduating_year
 from messages.render import render
 from storage import audit
 from storage.models import Broadcast, BroadcastStatus, Person, Role
@@ -109,7 +110,7 @@ async def _check(ctx: Context, request: Request, scope: Scope) -> Checked | str:
         topic=request.topic,
         channels={channel: ctx.config.match_for(channel) for channel in ctx.config.channels},
         now=ctx.now,
-        class_year=sending.class_year(ctx),
+        class_year=graduating_year(ctx),
     )
     return Checked(parsed, scope, found)
 

@@ -14,7 +14,7 @@ from handlers.access import rules as access
 from handlers.context import Context
 from handlers.outreach import notice
 from handlers.policy import calendar
-from handlers.reminders.rules import policy_of
+from handlers.reminders.rules import graduating_year, policy_of
 from storage.messaging import outbox
 from storage.models import Broadcast, BroadcastStatus, Person
 from storage.outreach import audience as audiences
@@ -116,14 +116,9 @@ async def _recipients(ctx: Context, broadcast: Broadcast) -> list[int]:
         topic=broadcast.topic,
         channels={channel: ctx.config.match_for(channel) for channel in ctx.config.channels},
         now=ctx.now,
-        class_year=class_year(ctx),
+        class_year=graduating_year(ctx),
     )
     return found.recipients
-
-
-def class_year(ctx: Context) -> int:
-    day = ctx.now.astimezone(ctx.config.tz).date()
-    return calendar.academic_year_end(day, policy_of(ctx))
 
 
 async def _people(ctx: Context, ids: list[int]) -> dict[int, Person]:

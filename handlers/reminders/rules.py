@@ -56,6 +56,13 @@ def policy_of(ctx: Context) -> Policy:
     return ctx.config.policy or default_policy()
 
 
+def graduating_year(ctx: Context) -> int:
+    """The 预计毕业年份 of this academic year's final-year class (毕业班), by the policy's
+    calendar: broadcasts, job pushes, surveys and psychological-event notices all ask here."""
+    day = ctx.now.astimezone(ctx.config.tz).date()
+    return calendar.academic_year_end(day, policy_of(ctx))
+
+
 def plans_at(policy: Policy, *, at: datetime, tz: ZoneInfo) -> list[Plan]:
     """Every rule in force at `at`, cadence rules first, then the key periods around it and
     those still owed from before."""

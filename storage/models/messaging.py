@@ -68,6 +68,8 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_inbox", "channel", "person_id", "id"),
+        # The per-member cap (outbox.recent_sends) looks at each recipient's recent sends.
+        Index("ix_outbox_recent", "channel", "recipient", "sent_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

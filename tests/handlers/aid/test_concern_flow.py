@@ -73,11 +73,28 @@ async def test_crisis_words_in_a_report_raise_an_alert_about_the_classmate(
         reply = await Chat(client, "C001").say("上报 张三 他说不想活了")
         await app.state.outbox.drain()
 
-        assert "心理中心" in reply
+        assert "心理中心" in reply and "我很在意你的感受" not in reply
         alerts = (await session.exec(select(Alert))).all()
-        assert people["S001"] in {alert.student_id for alert in alerts}
+        # one alert, about the classmate: the reporter is not taken for the one at risk
+        assert [alert.student_id for alert in alerts] == [people["S001"]]
         assert len(await inbox(client, "T001")) == 1  # the alert card
         assert await inbox(client, "S001") == []
+
+
+async def test_crisis_words_in_a_report_that_names_no_one_still_raise_an_alert(
+    client: httpx.AsyncClient, session: AsyncSession, people: dict[str, int]
+) -> None:
+    """A report refused (not a network member, no such classmate) is screened as any
+    student's message: the writer hears the hotline and the alert is about them."""
+    refused = await Chat(client, "S002").say("上报 张三 我也不想活了")
+    unmatched = await Chat(client, "C001").say("上报 王五 不想活了")
+
+    assert "无权限" in refused and "400-161-9995" in refused
+    assert "没有在你的班级或寝室里找到" in unmatched and "400-161-9995" in unmatched
+    alerts = (await session.exec(select(Alert))).all()
+    assert sorted(alert.student_id or 0 for alert in alerts) == sorted(
+        [people["S002"], people["C001"]]
+    )
 
 
 async def test_help_shows_the_report_command_to_network_members_only(
