@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -19,7 +19,7 @@ from functools import partial
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.background import in_background
+from bot.background import in_background, woken
 from bot.clock import Clock
 from handlers import errands
 from handlers.context import Context, HandlerConfig
@@ -96,19 +96,8 @@ class WorkRunner:
     async def running(self, *, poll: float = 30.0) -> AsyncIterator[None]:
         """Do requests in the background while the context is open (left ones at once)."""
         self._wake.set()
-        async with in_background(self._loop(poll)):
+        async with in_background(woken(self._wake, poll, self.drain, "a round of work requests")):
             yield
-
-    async def _loop(self, poll: float) -> None:
-        while True:
-            with suppress(TimeoutError):
-                async with asyncio.timeout(poll):
-                    await self._wake.wait()
-            self._wake.clear()
-            try:
-                await self.drain()
-            except Exception:
-                log.exception("work requests: a round failed; will retry")
 
 
 async def _tell(ctx: Context, claimed: work.Claimed, replies: list[Outbound]) -> None:

@@ -19,14 +19,14 @@ import logging
 import random
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.background import in_background
+from bot.background import in_background, woken
 from bot.channels.base import ConfigurationError, Delivery, Sender, TransientError
 from bot.clock import Clock
 from bot.inbound.batch import Batcher
@@ -115,21 +115,8 @@ class OutboxSender:
     @asynccontextmanager
     async def running(self, *, poll: float = 5.0) -> AsyncIterator[None]:
         """Deliver in the background while the context is open."""
-        async with in_background(self._loop(poll)):
+        async with in_background(woken(self._wake, poll, self.drain, "outbox sweep")):
             yield
-
-    async def _loop(self, poll: float) -> None:
-        while True:
-            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancellation that
-            # arrives with the wake-up, and the sender would never stop.
-            with suppress(TimeoutError):
-                async with asyncio.timeout(poll):
-                    await self._wake.wait()
-            self._wake.clear()
-            try:
-                await self.drain()
-            except Exception:
-                log.exception("outbox sweep failed; will retry")
 
     async def _claim(self) -> list[Batch]:
         """Lease what is due, hold back what a per-minute cap forbids, and give each new batch
