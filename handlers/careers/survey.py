@@ -192,6 +192,12 @@ def _left(found: Audience) -> dict[str, int]:
     return {reason: reasons.count(reason) for reason in ("no_account", "unsubscribed", "graduated")}
 
 
+async def sent_by(ctx: Context, who: Identity, number: int) -> bool:
+    """Whether survey `number` is this person's own."""
+    found = await surveys.get_survey(ctx.session, number)
+    return found is not None and found.sender_id == who.person_id
+
+
 async def remind(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
     """`调查催办 N`: one short reminder to those who have not answered, at most once a day."""
     survey_id = number_of(args.strip())

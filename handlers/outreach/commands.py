@@ -4,6 +4,7 @@ and into the router's forms by handlers/conversation/router.py."""
 from __future__ import annotations
 
 from handlers.access.identity import Identity
+from handlers.careers import survey
 from handlers.context import Context
 from handlers.conversation.answers import number_of
 from handlers.conversation.command import Command
@@ -52,7 +53,14 @@ async def status(inbound: Inbound, who: Identity, ctx: Context, args: str) -> li
 
 
 async def remind(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
-    return await receipts.remind(ctx, who, number_of(args.strip()))
+    """催办 N, for a broadcast or a survey (their numbers are two sequences): the sender's own
+    broadcast N first, then their own survey N, then a broadcast they may follow up (a school
+    admin's: anyone's). Each reply names which it reminded; 调查催办 N asks for the survey."""
+    number = number_of(args.strip())
+    theirs = number is not None and await receipts.sent_by(ctx, who, number)
+    if number is not None and not theirs and await survey.sent_by(ctx, who, number):
+        return await survey.remind(inbound, who, ctx, args)
+    return await receipts.remind(ctx, who, number)
 
 
 async def take_back(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:

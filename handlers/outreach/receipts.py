@@ -40,6 +40,12 @@ async def _own(ctx: Context, who: Identity, number: int | None) -> Broadcast | N
     return broadcast if access.may_follow_broadcast(who.roles, own=own) else None
 
 
+async def sent_by(ctx: Context, who: Identity, number: int) -> bool:
+    """Whether broadcast `number` is this person's own."""
+    broadcast = await broadcasts.get(ctx.session, number)
+    return broadcast is not None and broadcast.sender_id == who.person_id
+
+
 async def status(ctx: Context, who: Identity, number: int | None) -> list[Outbound]:
     broadcast = await _own(ctx, who, number)
     if broadcast is None or broadcast.id is None:

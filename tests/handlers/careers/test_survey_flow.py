@@ -101,7 +101,7 @@ async def test_the_intention_survey_is_sent_answered_resumed_and_counted(
         assert "还没有填写：李四（计科2301）" in results
         assert "张三" not in results
 
-        assert "已提醒 1 位" in await officer.say(f"调查催办 {survey.id}")
+        assert "已提醒 1 位" in await officer.say(f"催办 {survey.id}")  # as for notices
         assert "24 小时内已经提醒过了" in await officer.say(f"调查催办 {survey.id}")
         await app.state.outbox.drain()
         assert len(await _invited(client, "S002")) == 2  # the invitation, then the reminder
