@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from handlers.access import rules as access
 from handlers.access.identity import Identity
-from handlers.aid.help_request import student_affairs_teacher
+from handlers.aid.help_request import who_answers
 from handlers.context import Context
 from handlers.conversation import forms
 from handlers.conversation.answers import number_of
@@ -23,7 +23,7 @@ from storage.models import AidApplication, AidStatus, Person
 async def start(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
     if not access.may_apply_for_aid(who.person.kind):
         return [text(render("aid_students_only"))]
-    if await student_affairs_teacher(ctx, who.person_id) is None:
+    if await who_answers(ctx, who.person) is None:
         return [text(render("aid_apply_no_teacher"))]
     return await forms.start(ctx, who, channel=inbound.channel, form=FORM)
 
@@ -35,7 +35,7 @@ async def _no_choices(run: Run, step: Step) -> list[Choice]:
 async def complete(run: Run) -> list[Outbound]:
     """Store the application and tell the teacher; the student hears who will decide."""
     ctx, who, values = run.ctx, run.who, run.state.values
-    teacher = await student_affairs_teacher(ctx, who.person_id)
+    teacher = await who_answers(ctx, who.person)
     if teacher is None or teacher.id is None:
         return [text(render("aid_apply_no_teacher"))]
     application = await applications.add_application(

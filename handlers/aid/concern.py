@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from handlers.access import rules as access
 from handlers.access.identity import Identity
-from handlers.aid.help_request import student_affairs_teacher
+from handlers.aid.help_request import who_answers
 from handlers.context import Context
 from handlers.delivery import send_to_people
 from handlers.envelopes import Inbound, Outbound, text
@@ -65,20 +65,27 @@ async def _send(ctx: Context, who: Identity, student: Person, situation: str) ->
             ctx, student_id=student.id, raised_by=who, source="message", detail=situation
         )
         return [text(render("aid_concern_sent", name=student.name, crisis=True))]
-    teacher = await student_affairs_teacher(ctx, student.id)
-    if teacher is None or teacher.id is None:
+    readers = await _readers(ctx, student)
+    if not readers:
         return [text(render("aid_concern_no_teacher", name=student.name))]
     stored = await applications.add_concern_report(
         ctx.session,
         ConcernReport(
             student_id=student.id,
             reporter_id=who.person_id,
-            teacher_id=teacher.id,
+            teacher_id=readers[0],
             text=situation,
             created_at=ctx.now,
         ),
     )
     notice = render("aid_concern_notice", student=student, reporter=who.person, text=situation)
     key = f"aid:concern:{stored.id}"
-    await send_to_people(ctx, person_ids=[teacher.id], message=text(notice), key=key)
+    await send_to_people(ctx, person_ids=readers, message=text(notice), key=key)
     return [text(render("aid_concern_sent", name=student.name, crisis=False))]
+
+
+async def _readers(ctx: Context, student: Person) -> list[int]:
+    """Who reads a report: whoever answers for the classmate (`who_answers`). The reporter
+    hears the same either way, so a report never tells a student who is in care."""
+    reader = await who_answers(ctx, student)
+    return [reader.id] if reader is not None and reader.id is not None else []

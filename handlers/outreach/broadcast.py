@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from handlers import delivery
 from handlers.access import rules as access
@@ -95,6 +95,9 @@ async def _check(ctx: Context, request: Request, scope: Scope) -> Checked | str:
         labels = {field: name for name, field in filter_syntax.NAMES.items()}
         rows = [(labels[field], valid) for field, valid in unknown.items()]
         return render("outreach_filter_unknown_values", rows=rows)
+    strangers = await audiences.unknown_student_numbers(ctx.session, parsed.student_numbers)
+    if strangers:
+        return render("outreach_unknown_numbers", numbers=strangers)
     bad_variables = notice.unknown_variables(request.content)
     if bad_variables:
         return render("outreach_bad_variables", names=bad_variables, valid=list(notice.VARIABLES))
@@ -120,11 +123,17 @@ def _time_problem(ctx: Context, request: Request) -> str | None:
     if at is None:
         return None
     if at <= ctx.now:
-        return render("outreach_time_past", at=_local(ctx, at))
+        return render("outreach_time_past", at=_local(ctx, at), example=time_example(ctx))
     end = sending.quiet_until(at, ctx)
     if end is not None and not request.urgent:
         return render("outreach_time_quiet", at=_local(ctx, at), end=_local(ctx, end))
     return None
+
+
+def time_example(ctx: Context) -> str:
+    """A 定时 value to show as an example: tomorrow 09:00, never a time already past."""
+    tomorrow = ctx.now.astimezone(ctx.config.tz).date() + timedelta(days=1)
+    return f"{tomorrow.isoformat()} 09:00"
 
 
 def _local(ctx: Context, moment: datetime) -> str:

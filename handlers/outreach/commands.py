@@ -24,7 +24,8 @@ async def send_line(inbound: Inbound, who: Identity, ctx: Context, args: str) ->
         return await broadcast.refuse(ctx, who, inbound.channel, "broadcast_refused")
     request = parse_line(args, tz=ctx.config.tz)
     if isinstance(request, LineError):
-        return [text(render("outreach_line_error", error=request))]
+        example = broadcast.time_example(ctx)
+        return [text(render("outreach_line_error", error=request, example=example))]
     return await broadcast.compose(ctx, who, inbound.channel, request)
 
 

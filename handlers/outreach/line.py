@@ -1,5 +1,6 @@
 """The one-line 群发: filters, then options (a topic word, 需回执 / 无需回执, 紧急,
-定时 YYYY-MM-DD HH:MM), then 内容=… to the end of the message."""
+定时 YYYY-MM-DD HH:MM), then 内容=… to the end of the message (a 需回执 / 无需回执 written after
+the content, as its own last word, is taken as the option too)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 from storage.outreach.subscriptions import TOPICS
 
 CONTENT = re.compile(r"内容\s*[=＝:：]")
+_TRAILING_RECEIPT = re.compile(r"\s(需回执|无需回执)\s*$")
 RECEIPT_DEFAULT = frozenset({"通知", "资助"})
 """Topics whose notices ask for a 收到 unless told otherwise."""
 _TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M")
@@ -38,10 +40,13 @@ def parse_line(text: str, *, tz: ZoneInfo) -> Request | LineError:
     if found is None:
         return LineError("no_content")
     head, content = text[: found.start()], text[found.end() :].strip()
+    topic, receipt, urgent, send_at = "通知", None, False, None
+    trailing = _TRAILING_RECEIPT.search(content)
+    if trailing is not None:  # 内容=… 需回执: the option, not words for the students
+        receipt, content = trailing.group(1) == "需回执", content[: trailing.start()].rstrip()
     if not content:
         return LineError("no_content")
     words = head.split()
-    topic, receipt, urgent, send_at = "通知", None, False, None
     rest: list[str] = []
     index = 0
     while index < len(words):

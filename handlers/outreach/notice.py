@@ -27,6 +27,11 @@ def personalised(content: str) -> bool:
     return bool(_VARIABLE.search(content))
 
 
+def without_variables(content: str) -> str:
+    """The content with every `{{…}}` removed, for text shared by all recipients."""
+    return _VARIABLE.sub("", content)
+
+
 def fill(content: str, person: Person) -> str:
     """The content for one recipient. Plain substitution, never a template engine: the text
     is the sender's, and a recipient's field is inserted as typed."""

@@ -28,6 +28,10 @@ async def acknowledge(ctx: Context, who: Identity, number: int | None) -> list[O
     done = await stored.confirm(
         ctx.session, broadcast_id=number, person_id=who.person_id, now=ctx.now
     )
+    if not done and not await stored.is_recipient(
+        ctx.session, broadcast_id=number, person_id=who.person_id
+    ):
+        return [text(render("outreach_ack_nothing"))]  # a pressed key of someone else's notice
     return [text(render("outreach_ack_thanks", again=not done))]
 
 
@@ -86,8 +90,9 @@ async def remind(ctx: Context, who: Identity, number: int | None) -> list[Outbou
 
 
 def _excerpt(content: str, length: int = 60) -> str:
-    """The reminder repeats the notice's start, without filled-in variables (it is shared)."""
-    plain = content.replace("{{", "").replace("}}", "")
+    """The reminder repeats the notice's start, without its variables (it is shared, so
+    `{{姓名}}` is dropped rather than shown as the word 姓名)."""
+    plain = notice.without_variables(content)
     return plain if len(plain) <= length else plain[:length] + "…"
 
 

@@ -231,3 +231,13 @@ async def unknown_values(session: AsyncSession, filters: Filters) -> dict[str, l
         if set(given) - set(valid):
             problems[name] = valid
     return problems
+
+
+async def unknown_student_numbers(session: AsyncSession, numbers: Sequence[str]) -> list[str]:
+    """The pasted 学号 that match nobody on the roster, in the order given."""
+    known: set[str] = set()
+    wanted = list(dict.fromkeys(numbers))
+    for start in range(0, len(wanted), CHUNK):
+        query = select(col(Person.code)).where(col(Person.code).in_(wanted[start : start + CHUNK]))
+        known.update(code for code in (await session.exec(query)).all() if code)
+    return [number for number in wanted if number not in known]

@@ -35,6 +35,17 @@ async def confirm(
     return bool((await session.exec(statement)).rowcount)
 
 
+async def is_recipient(session: AsyncSession, *, broadcast_id: int, person_id: int) -> bool:
+    """Whether the broadcast was addressed to this person."""
+    query = (
+        select(col(BroadcastDelivery.person_id))
+        .where(col(BroadcastDelivery.broadcast_id) == broadcast_id)
+        .where(col(BroadcastDelivery.person_id) == person_id)
+        .limit(1)
+    )
+    return (await session.exec(query)).first() is not None
+
+
 async def awaiting_receipt(session: AsyncSession, person_id: int) -> int | None:
     """The newest broadcast that asked this person for a receipt they have not given."""
     query = (

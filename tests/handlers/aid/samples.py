@@ -55,7 +55,7 @@ AID_SAMPLES: dict[str, dict[str, Any]] = {
     "aid_psych_event": {"hotline": "400-161-9995", "event": _EVENT},
     "aid_help_no_teacher": {"hotline": "400-161-9995"},
     "aid_help_notice": {"student": _STUDENT, "message": "最近压力很大"},
-    "aid_help_sent": {"teacher": "王老师", "hotline": "400-161-9995"},
+    "aid_help_sent": {"teacher": "王老师", "hotline": "400-161-9995", "cut": 0},
     "aid_bad_deadline": {"given": "下个月", "passed": False},
     "aid_published": {
         "posting": _POSTING,

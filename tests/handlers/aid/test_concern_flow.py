@@ -40,7 +40,7 @@ async def test_a_committee_member_reports_a_classmate_to_their_counsellor(
         reply = await Chat(client, "C001").say("上报 张三 这几天总是一个人待着，饭也吃得很少")
         await app.state.outbox.drain()
 
-        assert "已经一对一转告张三的辅导员" in reply and "不会告诉张三" in reply
+        assert "已经一对一转告负责张三的老师" in reply and "不会告诉张三" in reply
         assert "孤儿" not in reply and "王芳" not in reply
         [notice] = await inbox(client, "T001")
         assert "赵委员" in notice and "饭也吃得很少" in notice
@@ -105,3 +105,23 @@ async def test_help_shows_the_report_command_to_network_members_only(
 
     assert "上报 张三 情况" in committee and "上报" not in classmate
     assert "心理委员" in await Chat(client, "C001").say("我是谁")
+
+
+async def test_a_report_about_a_classmate_without_a_team_reads_the_same(
+    settings: Settings, clock: FakeClock, session: AsyncSession, people: dict[str, int]
+) -> None:
+    """Whether a classmate has a 1+1+1 team (is in care) never shows in the reporter's reply:
+    a classmate without one is reported to their college's admins, in the same words."""
+    await make_student(session, name="孙七", code="S009")
+    await session.commit()
+    app = create_app(settings, clock=clock, run_outbox=False)
+    async with sim_client(app) as client:
+        member = Chat(client, "C001")
+        in_care = await member.say("上报 张三 这几天总是一个人待着")
+        not_in_care = await member.say("上报 孙七 这几天总是一个人待着")
+        await app.state.outbox.drain()
+
+        assert not_in_care == in_care.replace("张三", "孙七")
+        [notice] = await inbox(client, "A001")
+        assert "孙七" in notice and "赵委员" in notice
+        assert await inbox(client, "S009") == []

@@ -48,7 +48,8 @@ OUTREACH_SAMPLES: dict[str, dict[str, Any]] = {
     "outreach_filter_unknown_values": {"rows": [("学院", ["机械工程学院", "计算机学院"])]},
     "outreach_bad_variables": {"names": ["电话"], "valid": ["姓名", "学院"]},
     "outreach_too_long": {"limit": 600},
-    "outreach_time_past": {"at": "2026-11-01 10:00"},
+    "outreach_unknown_numbers": {"numbers": ["2023019999"]},
+    "outreach_time_past": {"at": "2026-11-01 10:00", "example": "2026-11-02 09:00"},
     "outreach_time_quiet": {"at": "2026-11-24 23:00", "end": "2026-11-25 07:30"},
     "outreach_preview": {
         "broadcast": BROADCAST, "count": 620, "left": LEFT, "example_title": "【通知】",
@@ -73,7 +74,7 @@ OUTREACH_SAMPLES: dict[str, dict[str, Any]] = {
     "outreach_reminder_body": {"content": "周五开会"},
     "outreach_reminded": {"broadcast": BROADCAST, "count": 2},
     "outreach_history": {"rows": [{"broadcast": BROADCAST, "at": "11-23 09:00", "status": STATUS}]},
-    "outreach_line_error": {"error": LineError("bad_time", "明天")},
+    "outreach_line_error": {"error": LineError("bad_time", "明天"), "example": "2026-11-02 09:00"},
     "outreach_form_title": {},
     "outreach_report": {"broadcast": BROADCAST, "status": STATUS, "kind": "day"},
     "outreach_recall_refused": {"broadcast": BROADCAST},
