@@ -45,7 +45,11 @@ async def complete(run: Run) -> list[Outbound]:
     today = ctx.now.astimezone(ctx.config.tz).date()
     deadline = parse_deadline(values["deadline"], today=today)
     if deadline is None or deadline < today:
-        return await _ask_deadline_again(run, passed=deadline is not None)
+        hint = render("careers_bad_deadline", given=values["deadline"], passed=deadline is not None)
+        return await _ask_again(run, "deadline", hint)
+    link = values.get("link")
+    if link and not postings.is_web_link(str(link)):
+        return await _ask_again(run, "link", render("careers_bad_link", given=link))
     posting = await postings.add_posting(ctx.session, _posting(values, who, deadline, ctx))
     await audit.record(
         ctx.session,
@@ -73,16 +77,13 @@ def _posting(values: dict[str, Any], who: Identity, deadline: Any, ctx: Context)
     )
 
 
-async def _ask_deadline_again(run: Run, *, passed: bool) -> list[Outbound]:
-    """The draft (dropped on 确认) opens again with every answer kept but the deadline."""
+async def _ask_again(run: Run, step: str, hint: str) -> list[Outbound]:
+    """The draft (dropped on 确认) opens again with every answer kept but `step`'s."""
     values, labels = run.state.values, run.state.labels
-    kept = {
-        name: (value, labels.get(name, "")) for name, value in values.items() if name != "deadline"
-    }
-    hint = text(render("careers_bad_deadline", given=values["deadline"], passed=passed))
+    kept = {name: (value, labels.get(name, "")) for name, value in values.items() if name != step}
     channel = str(values[CHANNEL])
     reopened = await forms.start(run.ctx, run.who, channel=channel, form=FORM, prefill=kept)
-    return [hint, *reopened]
+    return [text(hint), *reopened]
 
 
 def published_card(posting: JobPosting) -> Outbound:

@@ -171,6 +171,8 @@ def _field(column: Column, raw: CellValue, *, today: date) -> tuple[object, str 
     text = _text(raw)
     if column.limit and len(text) > column.limit:
         return None, TOO_LONG.format(limit=column.limit)
+    if column.attr == "link" and not postings.is_web_link(text):
+        return None, _problem("bad_link", value=text)
     if column.attr == "majors":
         return postings.MAJOR_SEPARATOR.join(postings.split_majors(text)), None
     return text, None

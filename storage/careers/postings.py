@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -123,3 +124,13 @@ async def majors_among(session: AsyncSession, person_ids: Sequence[int]) -> dict
     """Each person's major (for matching a posting's majors)."""
     query = select(col(Person.id), col(Person.major)).where(col(Person.id).in_(set(person_ids)))
     return {pid: major for pid, major in (await session.exec(query)).all() if pid is not None}
+
+
+_WEB_LINK = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
+
+
+def is_web_link(value: str) -> bool:
+    """A posting's 链接 is an http(s) address and nothing else: it is shown to students, and a
+    `javascript:` or `file:` link, spaces or control characters would be a trap (the
+    channels escape the rest where they render markup)."""
+    return _WEB_LINK.fullmatch(value.strip()) is not None

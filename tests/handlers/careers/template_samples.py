@@ -46,6 +46,7 @@ CAREERS_SAMPLES: dict[str, dict[str, Any]] = {
         )
     },
     "careers_bad_deadline": {"given": "下个月", "passed": False},
+    "careers_bad_link": {"given": "javascript:alert(1)"},
     "careers_published": {"posting": POSTING, "majors": ["软件工程"]},
     "careers_no_such_posting": {"number": "9"},
     "careers_push_closed": {"posting": POSTING},

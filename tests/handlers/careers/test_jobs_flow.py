@@ -189,3 +189,24 @@ async def test_a_deadline_that_names_no_day_is_asked_again_keeping_the_rest(
     [posting] = (await session.exec(select(JobPosting))).all()
     assert (posting.title, posting.majors, posting.salary) == ("运营专员", "", None)
     assert posting.deadline == date(2027, 1, 5)
+
+
+async def test_a_link_that_is_no_web_address_is_asked_again(
+    client: httpx.AsyncClient, session: AsyncSession, people: dict[str, int]
+) -> None:
+    """Students see the link: only http(s) addresses, never `javascript:` or the like."""
+    officer = Chat(client, "J001")
+    await officer.say("发布岗位")
+    for answer in ("运营专员", "晨光文化公司", "上海", "跳过", "跳过", "2027-01-05", "现场报名"):
+        await officer.say(answer)
+    await officer.say("javascript:alert(1)")
+
+    again = await officer.say("确认")
+
+    assert "不是网址" in again and (await session.exec(select(JobPosting))).all() == []
+    summary = await officer.say("https://example.com/jobs/2")
+    assert "8. 链接：https://example.com/jobs/2" in summary
+    await officer.say("确认")
+    await session.rollback()  # a fresh look: the first one held its snapshot
+    [posting] = (await session.exec(select(JobPosting))).all()
+    assert posting.link == "https://example.com/jobs/2"

@@ -72,6 +72,7 @@ async def test_any_bad_row_imports_nothing_and_names_row_and_column(
         GOOD[0],
         [2, "", "晨光文化", "上海", None, None, "下周", "现场报名", None],
         [3, "实习生", "远山", "北京", None, None, "2026-01-01", "现场报名", None],
+        [4, "助理", "远山", "北京", None, None, "2027-01-05", "现场报名", "javascript:alert(1)"],
     ]
     path = _workbook(tmp_path / "jobs.xlsx", rows)
 
@@ -82,6 +83,7 @@ async def test_any_bad_row_imports_nothing_and_names_row_and_column(
         "第4行 岗位名称: 必填，不能为空",
         "第4行 截止日期: 无法识别的日期「下周」，请写成 2026-12-31",
         "第5行 截止日期: 截止日期 2026-01-01 已经过去了",
+        "第6行 链接: 链接「javascript:alert(1)」不是网址，请写成 https:// 开头的地址，或留空",
     ]
     assert await _stored(session) == []
 
