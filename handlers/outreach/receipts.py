@@ -25,6 +25,9 @@ async def acknowledge(ctx: Context, who: Identity, number: int | None) -> list[O
         number = await stored.awaiting_receipt(ctx.session, who.person_id)
     if number is None:
         return [text(render("outreach_ack_nothing"))]
+    pressed = await broadcasts.get(ctx.session, number)
+    if pressed is not None and pressed.status == BroadcastStatus.RECALLED:
+        return [text(render("outreach_ack_recalled"))]  # taken back: nothing to confirm
     done = await stored.confirm(
         ctx.session, broadcast_id=number, person_id=who.person_id, now=ctx.now
     )

@@ -15,6 +15,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.schedule import jobs
+from handlers.outreach.notice import ACK_BUTTON
 from storage.models import Broadcast, BroadcastDelivery
 from tests.conftest import DATA_KEY
 from tests.fakes.clock import FakeClock
@@ -136,6 +137,8 @@ async def test_recall_within_a_day_takes_the_messages_back(
     assert await jobs.recall_broadcasts(runtime) == 1
     assert await jobs.recall_broadcasts(runtime) == 0  # once
     assert len(fake.recalled) == 1 and fake.recalled[0] in sent
+    student = _chat(wecom, fake, clock, STUDENTS[0])
+    assert "已经撤回" in await student.click(f"{ACK_BUTTON}{first.id}")  # nothing to confirm
 
     clock.advance(hours=25)
     assert "超过 24 小时" in await admin.say(f"撤回 {second.id}")
