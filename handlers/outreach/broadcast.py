@@ -232,13 +232,15 @@ async def approve(ctx: Context, who: Identity, number: int | None) -> list[Outbo
     if broadcast is None or broadcast.status != BroadcastStatus.AWAITING_APPROVAL:
         return [text(render("outreach_nothing_to_approve", number=number or 0))]
     sender = await ctx.session.get(Person, broadcast.sender_id) if broadcast.sender_id else None
+    own = broadcast.sender_id == who.person_id
     allowed = access.may_approve_broadcast(
         who.roles,
-        own=broadcast.sender_id == who.person_id,
+        own=own,
         same_college=sender is not None and sender.college == who.person.college,
     )
     if not allowed or broadcast.id is None:
-        return await refuse(ctx, who, "", "broadcast_approval_refused")
+        refused = await refuse(ctx, who, "", "broadcast_approval_refused")
+        return [text(render("outreach_approve_own"))] if own else refused
     if not await broadcasts.claim_status(
         ctx.session,
         broadcast.id,

@@ -67,6 +67,7 @@ OUTREACH_SAMPLES: dict[str, dict[str, Any]] = {
     "outreach_nothing_to_cancel": {},
     "outreach_ack_nothing": {},
     "outreach_ack_recalled": {},
+    "outreach_approve_own": {},
     "outreach_ack_thanks": {"again": False},
     "outreach_not_found": {"number": 7},
     "outreach_status": {"broadcast": BROADCAST, "status": STATUS, "at": "2026-11-24 10:00"},

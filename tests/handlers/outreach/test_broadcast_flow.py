@@ -151,7 +151,8 @@ async def test_large_audiences_need_a_second_admin(
     assert await _sent(session) == []
     [broadcast] = await _rows(session, Broadcast)
 
-    assert "无权限" in await admin.say(f"批准 {broadcast.id}")
+    own = await admin.say(f"批准 {broadcast.id}")
+    assert "无权限" in own and "另一位管理员" in own  # the sender is told why
     assert "无权限" in await Chat(sim, "T4").say(f"批准 {broadcast.id}")
     await quiet_app.state.outbox.drain()
     response = await sim.get("/sim/api/inbox", params={"user": "T2"})
