@@ -18,9 +18,9 @@ async def send_to_people(
 
     `key` makes the send idempotent: queueing the same key twice adds nothing the second time.
     """
-    routes = await _routes(ctx, person_ids)
+    found = await routes(ctx, person_ids)
     queued = 0
-    for person_id, (channel, recipient) in routes.items():
+    for person_id, (channel, recipient) in found.items():
         idempotency_key = f"{key}:{person_id}"
         if await outbox.by_key(ctx.session, idempotency_key) is not None:
             continue
@@ -45,18 +45,18 @@ async def send_each(
 
     `key(part)` names the n-th message (from 1) of everyone's share; with the person's id it
     is the idempotency key, as in `send_to_people`: queueing it twice adds nothing."""
-    routes = await _routes(ctx, list(messages))
+    reachable = await routes(ctx, list(messages))
     keys = {
         (person_id, part): f"{key(part)}:{person_id}"
-        for person_id in routes
+        for person_id in reachable
         for part in range(1, len(messages[person_id]) + 1)
     }
     queued_before = await outbox.existing_keys(ctx.session, list(keys.values()))
     rows = [
         outbox.row_values(
-            channel=routes[person_id][0],
+            channel=reachable[person_id][0],
             person_id=person_id,
-            recipient=routes[person_id][1],
+            recipient=reachable[person_id][1],
             payload=messages[person_id][part - 1].to_payload(),
             idempotency_key=idempotency_key,
             now=ctx.now,
@@ -69,19 +69,14 @@ async def send_each(
 
 
 async def routes(ctx: Context, person_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-    """person id → (channel, recipient) for the reachable ones: for senders that queue many
-    rows at once (broadcasts) and so write them with `outbox.enqueue_many` themselves."""
-    return await _routes(ctx, person_ids)
-
-
-async def _routes(ctx: Context, person_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-    """person id → (channel, recipient), in the configured order of preference; each channel
-    addresses people the way it says (`HandlerConfig.match_for`)."""
+    """person id → (channel, recipient) for the reachable ones, in the configured order of
+    preference; each channel addresses people the way it says (`HandlerConfig.match_for`).
+    Public for senders that queue many rows at once (broadcasts) with `outbox.enqueue_many`."""
     matches = {channel: ctx.config.match_for(channel) for channel in ctx.config.channels}
     accounts = await accounts_for(ctx.session, person_ids)
     by_code = AccountMatch.ROSTER_CODE in matches.values()
     codes = await codes_for(ctx.session, person_ids) if by_code else {}
-    routes: dict[int, tuple[str, str]] = {}
+    found: dict[int, tuple[str, str]] = {}
     for person_id in person_ids:
         for channel, match in matches.items():
             recipient = (
@@ -90,6 +85,6 @@ async def _routes(ctx: Context, person_ids: Sequence[int]) -> dict[int, tuple[st
                 else accounts.get((person_id, channel))
             )
             if recipient:
-                routes[person_id] = (channel, recipient)
+                found[person_id] = (channel, recipient)
                 break
-    return routes
+    return found

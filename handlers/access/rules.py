@@ -209,6 +209,13 @@ def may_see_survey_results(roles: frozenset[str], *, sent_it: bool) -> bool:
 
 
 NETWORK_ROLES = frozenset({Role.PSYCH_COMMITTEE, Role.DORM_HEAD})
+
+
+def is_network_member(roles: frozenset[str]) -> bool:
+    """A class's 心理委员 or a dorm's 寝室长: the four-level network, who may 上报."""
+    return bool(roles & NETWORK_ROLES)
+
+
 """The class and dorm level of the four-level network (学校-学院-班级-宿舍)."""
 
 

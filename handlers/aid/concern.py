@@ -23,7 +23,7 @@ LONGEST = 1000
 async def report(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
     """The command screens its own crisis words (`screens_crisis`): about the classmate it
     names; when it names none it may reach, the usual screening runs (about the writer)."""
-    if not who.roles & access.NETWORK_ROLES:
+    if not access.is_network_member(who.roles):
         await audit.record(
             ctx.session, action="denied_concern_report", at=ctx.now, actor_id=who.person_id
         )

@@ -4,7 +4,7 @@ delivery row each; outside quiet hours unless 紧急; scheduled ones when their 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
@@ -26,14 +26,7 @@ CHUNK = 2_000
 
 def quiet_until(moment: datetime, ctx: Context) -> datetime | None:
     """The end of the quiet hours `moment` falls in (the policy's rule), else None."""
-    policy = policy_of(ctx)
-    tz = ctx.config.tz
-    if not calendar.in_quiet_hours(moment, policy, tz=tz):
-        return None
-    local = moment.astimezone(tz)
-    end = policy.schedule.quiet_hours.end
-    candidate = datetime.combine(local.date(), end, tzinfo=tz)
-    return candidate if candidate > local else candidate + timedelta(days=1)
+    return calendar.quiet_hours_end(moment, policy_of(ctx), tz=ctx.config.tz)
 
 
 def send_time(broadcast: Broadcast, ctx: Context) -> datetime:

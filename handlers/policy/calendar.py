@@ -98,6 +98,15 @@ def in_quiet_hours(moment: datetime, policy: Policy, *, tz: ZoneInfo) -> bool:
     return _local(moment, tz).time() in policy.schedule.quiet_hours
 
 
+def quiet_hours_end(moment: datetime, policy: Policy, *, tz: ZoneInfo) -> datetime | None:
+    """The end of the quiet hours `moment` falls in (aware, in tz), else None."""
+    if not in_quiet_hours(moment, policy, tz=tz):
+        return None
+    local = _local(moment, tz)
+    candidate = datetime.combine(local.date(), policy.schedule.quiet_hours.end, tzinfo=tz)
+    return candidate if candidate > local else candidate + timedelta(days=1)
+
+
 def digest_at(day: date, policy: Policy, *, tz: ZoneInfo) -> datetime | None:
     """The digest slot of `day` (aware, in tz), or None when `day` gets no digest."""
     if not is_digest_day(day, policy):
