@@ -8,7 +8,7 @@ PORT ?= 8000
 
 export CAREBOT_DATABASE_URL ?= sqlite:///var/carebot.db
 
-.PHONY: run test lint format bench migrate revision clean chromium mutate
+.PHONY: run test lint format bench migrate revision clean chromium fonts mutate
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -22,7 +22,7 @@ var/data.key: $(STAMP)
 	$(BIN)/carebot keys new > var/data.key.tmp && mv var/data.key.tmp var/data.key
 	chmod 600 var/data.key
 
-run: $(STAMP) var/data.key
+run: $(STAMP) var/data.key fonts
 	CAREBOT_DATA_KEY=$$(cat var/data.key) CAREBOT_SIMULATOR=true $(BIN)/carebot db upgrade
 	CAREBOT_DATA_KEY=$$(cat var/data.key) CAREBOT_SIMULATOR=true $(BIN)/carebot demo --if-empty
 	CAREBOT_DATA_KEY=$$(cat var/data.key) CAREBOT_SIMULATOR=true $(BIN)/carebot serve --with-clock --host $(HOST) --port $(PORT)
@@ -30,10 +30,13 @@ run: $(STAMP) var/data.key
 chromium:
 	@bash .ci/chromium
 
+fonts:
+	@bash .ci/fonts
+
 # The suite spreads over the cores; PYTEST_ARGS="-n 0 tests/x.py" runs one file in-process.
 PYTEST_ARGS ?= -n auto
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium fonts
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -10,15 +10,16 @@ run with a fresh transaction. Long writing work goes in rounds (`ctx.round()`)."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.envelopes import Outbound
 from handlers.policy.model import Policy
 from storage.people.identify import AccountMatch
 from storage.reading import Reader, ReadWork
@@ -78,3 +79,8 @@ class Context:
             return
         async with self.rounds() as session:
             yield replace(self, session=session)
+
+
+Errand = Callable[[Context, dict[str, Any], int | None], Awaitable[list[Outbound]]]
+"""Long work a chat may ask for (handlers/errands.py): given the context, the request's stored
+arguments and the requester's person id, what the requester is sent when it is done."""

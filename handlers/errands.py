@@ -5,18 +5,22 @@ must be written to be repeated."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from handlers.context import Context
+from handlers.context import Errand
 from handlers.envelopes import Outbound, text
 from handlers.reminders import commands as reminders
+from handlers.reports import exports_commands, stats_commands
 from messages.render import render
 
-Errand = Callable[[Context, dict[str, Any], int | None], Awaitable[list[Outbound]]]
-
-ERRANDS: dict[str, Errand] = {reminders.SEND_DIGESTS: reminders.send_digests_now}
-NAMES = {reminders.SEND_DIGESTS: "work_send_digests"}
+ERRANDS: dict[str, Errand] = {
+    reminders.SEND_DIGESTS: reminders.send_digests_now,
+    **exports_commands.ERRANDS,
+    **stats_commands.ERRANDS,
+}
+NAMES = {
+    reminders.SEND_DIGESTS: "work_send_digests",
+    **exports_commands.NAMES,
+    **stats_commands.NAMES,
+}
 
 
 def failed(kind: str) -> Outbound:

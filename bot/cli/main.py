@@ -154,12 +154,16 @@ def serve(
 def _register_optional() -> None:
     """Sub-commands that live in their own modules (once: tests walk the tree too)."""
     from bot.cli import broadcast as cli_broadcast
+    from bot.cli import casefile as cli_casefile
     from bot.cli import demo as cli_demo
     from bot.cli import dingtalk as cli_dingtalk
+    from bot.cli import exports as cli_exports
+    from bot.cli import grades as cli_grades
     from bot.cli import jobs as cli_jobs
     from bot.cli import keys as cli_keys
     from bot.cli import ops as cli_ops
     from bot.cli import policy as cli_policy
+    from bot.cli import reports as cli_reports
     from bot.cli import roster as cli_roster
     from bot.cli import survey as cli_survey
 
@@ -172,6 +176,10 @@ def _register_optional() -> None:
     cli_broadcast.register(app)
     cli_demo.register(app)
     cli_ops.register(app)
+    cli_casefile.register(app)
+    cli_exports.register(app)
+    cli_grades.register(app)
+    cli_reports.register(app)
 
 
 def main(args: list[str] | None = None) -> None:

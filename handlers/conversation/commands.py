@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from handlers.academic import commands as academic
 from handlers.access import rules as access
 from handlers.access.identity import Identity
 from handlers.aid import commands as aid
 from handlers.care import students, visit_start, weekly
 from handlers.careers import commands as careers
+from handlers.cases import commands as cases
 from handlers.context import Context
 from handlers.conversation.answers import normalise, number_of, word_of
 from handlers.conversation.command import Command, Matched
 from handlers.envelopes import Inbound, Outbound, text
 from handlers.outreach import commands as outreach
 from handlers.reminders import commands as reminders
+from handlers.reports import commands as reports
 from handlers.safety import alerts
 from messages.render import render
 
@@ -56,6 +59,9 @@ COMMANDS: tuple[Command, ...] = (
     *outreach.COMMANDS,
     *careers.COMMANDS,
     *aid.COMMANDS,
+    *cases.COMMANDS,
+    *academic.COMMANDS,
+    *reports.COMMANDS,
 )
 
 

@@ -9,16 +9,19 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from handlers.academic import commands as academic
 from handlers.access.identity import Identity, identify
 from handlers.aid import commands as aid
 from handlers.care import visit_form as visits
 from handlers.care import weekly
 from handlers.careers import commands as careers
+from handlers.cases import commands as cases
 from handlers.context import Context
 from handlers.conversation import answers, commands, forms
 from handlers.conversation.command import Matched
 from handlers.envelopes import Inbound, Outbound, text
 from handlers.outreach import commands as outreach
+from handlers.reports import commands as reports
 from handlers.safety import screening as safety
 from messages.render import render
 from storage import audit
@@ -30,7 +33,16 @@ log = logging.getLogger(__name__)
 
 FORMS = {
     form.name: form
-    for form in (visits.FORM, weekly.FORM, *outreach.FORMS, *careers.FORMS, *aid.FORMS)
+    for form in (
+        visits.FORM,
+        weekly.FORM,
+        *outreach.FORMS,
+        *careers.FORMS,
+        *aid.FORMS,
+        *cases.FORMS,
+        *academic.FORMS,
+        *reports.FORMS,
+    )
 }
 IDLE = timedelta(minutes=30)
 KEEP_DRAFT = timedelta(hours=24)

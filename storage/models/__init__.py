@@ -10,7 +10,7 @@ from storage.models.aid import (
     HelpRequest,
 )
 from storage.models.audit import AuditEntry, KeyCheck
-from storage.models.care import CaseFile, VisitLog, WeeklyReport
+from storage.models.care import CaseClosure, CaseFile, CaseProblem, VisitLog, WeeklyReport
 from storage.models.careers import (
     JobApplication,
     JobPosting,
@@ -59,7 +59,9 @@ __all__ = [
     "Broadcast",
     "BroadcastDelivery",
     "BroadcastStatus",
+    "CaseClosure",
     "CaseFile",
+    "CaseProblem",
     "Category",
     "Channel",
     "ChannelHealth",

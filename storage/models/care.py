@@ -1,4 +1,5 @@
-"""The care record: case files (档案表), visit logs (辅导记录) and weekly reports (周报)."""
+"""The care record: case files (档案表) with their problems and closing, visit logs (辅导记录)
+and weekly reports (周报)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,51 @@ class CaseFile(SQLModel, table=True):
     problem_description: str | None = Field(default=None, sa_column=secret_column())
     life_history: str | None = Field(default=None, sa_column=secret_column())
     plan: str | None = Field(default=None, sa_column=secret_column())
+    """The 一生一策 plan as a whole; the four areas below are its parts (辅导方案)."""
+    plan_academic: str | None = Field(default=None, sa_column=secret_column())
+    plan_psych: str | None = Field(default=None, sa_column=secret_column())
+    plan_financial: str | None = Field(default=None, sa_column=secret_column())
+    plan_employment: str | None = Field(default=None, sa_column=secret_column())
     close_suggested: bool = False
+    """The bot suggested closing (a run of good effect assessments); cleared on reopening."""
+    status: str = Field(default="open", max_length=16, description="open | closed")
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    surveyed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    """When the last 摸排 walked through this file (the start-of-semester survey)."""
     updated_at: datetime = Field(sa_column=utc_column())
+    updated_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+
+
+class CaseProblem(SQLModel, table=True):
+    """问题类型及问题描述 for one of the student's categories, in the words of the ledger column
+    (seed 001 附件1): e.g. 家庭经济状况和存在问题 for 家庭经济困难."""
+
+    __tablename__ = "case_problem"
+
+    student_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
+    category_code: str = Field(foreign_key="category.code", primary_key=True, max_length=32)
+    description: str | None = Field(default=None, sa_column=secret_column())
+    verification: str | None = Field(default=None, sa_column=secret_column())
+    """班主任核实情况: only the 生理缺陷 sheet has this column."""
+    updated_at: datetime = Field(sa_column=utc_column())
+    updated_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+
+
+class CaseClosure(SQLModel, table=True):
+    """A proposal to close a case file (建议撤销建档) and its decision (批准 / 驳回)."""
+
+    __tablename__ = "case_closure"
+    __table_args__ = (Index("ix_case_closure_student", "student_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    student_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    proposer_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    reason: str | None = Field(default=None, sa_column=secret_column())
+    status: str = Field(default="pending", max_length=16, description="pending|approved|rejected")
+    decided_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    decision_note: str | None = Field(default=None, sa_column=secret_column())
+    created_at: datetime = Field(sa_column=utc_column())
 
 
 class VisitLog(SQLModel, table=True):

@@ -17,7 +17,9 @@ from storage.models import (
     AlertMessage,
     ApiToken,
     Broadcast,
+    CaseClosure,
     CaseFile,
+    CaseProblem,
     ConcernReport,
     Conversation,
     HelpRequest,
@@ -121,7 +123,16 @@ async def _one_of_each(session: AsyncSession, clock: FakeClock) -> list[SQLModel
     session.add(survey)
     await session.flush()
     assert survey.id
-    case = _markers(CaseFile, "problem_description", "life_history", "plan")
+    case = _markers(
+        CaseFile,
+        "problem_description",
+        "life_history",
+        "plan",
+        "plan_academic",
+        "plan_psych",
+        "plan_financial",
+        "plan_employment",
+    )
     log = _markers(VisitLog, "summary", "risk_description", "follow_up")
     rows: list[SQLModel] = [
         student,
@@ -179,6 +190,17 @@ async def _one_of_each(session: AsyncSession, clock: FakeClock) -> list[SQLModel
         ),
         PendingInbound(
             channel="wecom", dedupe_key="m1", received_at=now, **_markers(PendingInbound, "payload")
+        ),
+        CaseProblem(
+            student_id=student.id,
+            category_code="other",
+            updated_at=now,
+            **_markers(CaseProblem, "description", "verification"),
+        ),
+        CaseClosure(
+            student_id=student.id,
+            created_at=now,
+            **_markers(CaseClosure, "reason", "decision_note"),
         ),
         survey,
         Broadcast(topic="通知", created_at=now, **_markers(Broadcast, "content", "audience")),

@@ -1,0 +1,1 @@
+"""Case files (档案 / 一生一策): view and edit by section, the 摸排 walk-through, closing."""

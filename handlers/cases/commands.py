@@ -1,0 +1,10 @@
+"""The case-file commands and forms, joined into the registry by handlers/conversation/commands.py
+and into the router's forms by handlers/conversation/router.py."""
+
+from __future__ import annotations
+
+from handlers.conversation.command import Command
+from handlers.conversation.form_model import Form
+
+COMMANDS: tuple[Command, ...] = ()
+FORMS: tuple[Form, ...] = ()

@@ -1,0 +1,1 @@
+"""Case files: reading, editing by section, closing proposals, the bulk import."""
