@@ -11,9 +11,13 @@ import pytest
 from jinja2 import UndefinedError
 
 from messages.render import render, template_keys
+from tests.handlers.academic.template_samples import ACADEMIC_SAMPLES
 from tests.handlers.aid.samples import AID_SAMPLES
 from tests.handlers.careers.template_samples import CAREERS_SAMPLES
+from tests.handlers.cases.template_samples import CASES_SAMPLES
 from tests.handlers.outreach.template_samples import OUTREACH_SAMPLES
+from tests.handlers.reports.export_samples import EXPORT_SAMPLES
+from tests.handlers.reports.stats_samples import STATS_SAMPLES
 
 PERSON = SimpleNamespace(
     id=1,
@@ -175,6 +179,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
     **AID_SAMPLES,
     **CAREERS_SAMPLES,
     **OUTREACH_SAMPLES,
+    **ACADEMIC_SAMPLES,
+    **CASES_SAMPLES,
+    **EXPORT_SAMPLES,
+    **STATS_SAMPLES,
     "help": {"name": "李老师", "sections": ["counsellor", "student"]},
     "not_understood": {"name": "李老师"},
     "whoami": {"person": PERSON, "roles": ["辅导员"]},

@@ -1,0 +1,7 @@
+"""Sample contexts for this feature's templates (tests/messages/test_templates.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STATS_SAMPLES: dict[str, dict[str, Any]] = {}
