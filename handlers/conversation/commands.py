@@ -59,9 +59,10 @@ COMMANDS: tuple[Command, ...] = (
     *outreach.COMMANDS,
     *careers.COMMANDS,
     *aid.COMMANDS,
+    # reports before cases: 「档案表 张三」 (the file) must not be read as 「档案」 with arguments
+    *reports.COMMANDS,
     *cases.COMMANDS,
     *academic.COMMANDS,
-    *reports.COMMANDS,
 )
 
 
