@@ -33,8 +33,10 @@ chromium:
 fonts:
 	@bash .ci/fonts
 
-# The suite spreads over the cores; PYTEST_ARGS="-n 0 tests/x.py" runs one file in-process.
-PYTEST_ARGS ?= -n auto
+# The suite spreads over the cores (worksteal: an idle worker takes queued tests from a busy
+# one, so the slow CLI tests do not end the run on one core); PYTEST_ARGS="-n 0 tests/x.py"
+# runs one file in-process.
+PYTEST_ARGS ?= -n auto --dist worksteal
 
 test: $(STAMP) chromium fonts
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-OutboundKind = Literal["text", "markdown", "card", "file"]
+OutboundKind = Literal["text", "markdown", "card", "file", "image"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,8 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Outbound:
-    """One message to one person: plain text, markdown, a card with buttons, or a file."""
+    """One message to one person: plain text, markdown, a card with buttons, a file or an
+    image (for both: the content base64 in `text`, the file name in `title`)."""
 
     kind: OutboundKind
     text: str
@@ -88,3 +90,9 @@ class Outbound:
 
 def text(body: str) -> Outbound:
     return Outbound(kind="text", text=body)
+
+
+def image(png: bytes, *, name: str, confidential: bool = False) -> Outbound:
+    """A PNG picture, sent as the platform's image message (the name is its file name)."""
+    encoded = base64.b64encode(png).decode("ascii")
+    return Outbound(kind="image", text=encoded, title=name, confidential=confidential)

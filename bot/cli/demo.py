@@ -61,6 +61,7 @@ async def _load(
 ) -> DemoSummary | None:
     from bot.runtime import open_database
     from storage.db import make_sessionmaker, session_scope
+    from storage.demo.grades import DemoSemester
 
     async with (
         open_database(config) as engine,
@@ -69,7 +70,10 @@ async def _load(
         if if_empty and await has_people(session):
             return None
         now = SystemClock().now()
-        return await load_demo(session, now=now, students=students, seed=seed, tz=config.tz)
+        semesters = [DemoSemester(s.name, s.start) for s in config.policy().semesters]
+        return await load_demo(
+            session, now=now, students=students, seed=seed, tz=config.tz, semesters=semesters
+        )
 
 
 def describe(summary: DemoSummary, *, seed: int) -> str:

@@ -90,6 +90,27 @@ def may_log_visit(seats: frozenset[str]) -> bool:
     return bool(seats)
 
 
+def may_edit_case_file(seats: frozenset[str]) -> bool:
+    """档案 sections, 摸排 and 恢复建档's counterpart: only the student's student-affairs
+    teacher writes the case file (others with a full view read it)."""
+    return TeamRole.STUDENT_AFFAIRS in seats
+
+
+def may_propose_closing(roles: frozenset[str], *, seats: frozenset[str]) -> bool:
+    """`建议撤销建档`: a staff member on the student's team (academic mentor or student-affairs
+    teacher); never a peer mentor."""
+    return is_staff(roles) and bool(seats & {TeamRole.ACADEMIC_MENTOR, TeamRole.STUDENT_AFFAIRS})
+
+
+def may_decide_closing(roles: frozenset[str], *, seats: frozenset[str], same_college: bool) -> bool:
+    """`批准` / `驳回` a closing proposal and `恢复建档`: the student's student-affairs teacher
+    (their own proposal too: proposing and approving are two deliberate steps), or an admin
+    of the student's college or the school (when the seat is empty or the teacher away)."""
+    if TeamRole.STUDENT_AFFAIRS in seats:
+        return True
+    return Role.SCHOOL_ADMIN in roles or (Role.COLLEGE_ADMIN in roles and same_college)
+
+
 def is_peer_only(roles: frozenset[str]) -> bool:
     """A peer mentor without any staff role: restricted kinds and views."""
     return Role.PEER_MENTOR in roles and not is_staff(roles)
@@ -225,3 +246,39 @@ def may_report_concern(roles: frozenset[str], *, same_class: bool, same_dorm: bo
     if Role.PSYCH_COMMITTEE in roles and same_class:
         return True
     return Role.DORM_HEAD in roles and same_dorm
+
+
+ACADEMIC_WARNING_SEATS = frozenset({TeamRole.ACADEMIC_MENTOR, TeamRole.STUDENT_AFFAIRS})
+
+
+def receives_academic_warning(seat: str, *, staff: bool) -> bool:
+    """学业预警 goes to the student's academic mentor and student-affairs teacher; never to the
+    peer mentor, nor to any student holding a seat."""
+    return staff and seat in ACADEMIC_WARNING_SEATS
+
+
+def may_export(roles: frozenset[str], *, college: str | None, own_college: str | None) -> bool:
+    """The ledger and the 档案表 (built on `may_receive_ledger`): a school admin anything, a
+    college admin their own college only (`college`: the ledger's or the student's; None for
+    the whole school); anyone else nothing (seed 001 §三.1)."""
+    if not may_receive_ledger(roles):
+        return False
+    if Role.SCHOOL_ADMIN in roles:
+        return True
+    return bool(own_college) and college == own_college
+
+
+def may_see_stats(roles: frozenset[str], *, college: str | None, own_college: str | None) -> bool:
+    """统计 (categories are sensitive): the same reach as the ledger: a school admin the school
+    or any college, a college admin their own college only (`college` None: the whole school)."""
+    return may_export(roles, college=college, own_college=own_college)
+
+
+def stats_college(
+    roles: frozenset[str], *, asked: str | None, own_college: str | None
+) -> str | None:
+    """Which college 统计 without a name means: a college admin's own, the school for a school
+    admin (None); a named one stays as asked."""
+    if asked is not None or Role.SCHOOL_ADMIN in roles:
+        return asked
+    return own_college

@@ -70,7 +70,7 @@ async def view_student(inbound: Inbound, who: Identity, ctx: Context, args: str)
     token = args.strip()
     if not token:
         return _text("view_usage")
-    found = await _find(ctx, who, token)
+    found = await find_student(ctx, who, token)
     if isinstance(found, list):
         return found
     student, view = found
@@ -109,11 +109,14 @@ def _logs(ctx: Context, rows: list[tuple[VisitLog, str]]) -> list[dict[str, obje
     return result
 
 
-async def _find(ctx: Context, who: Identity, token: str) -> tuple[Person, View] | list[Outbound]:
+async def find_student(
+    ctx: Context, who: Identity, token: str, *, outside: str = "student_not_in_scope"
+) -> tuple[Person, View] | list[Outbound]:
     """The one student named by `token` that the viewer may see, with how much, or the reply.
 
     Students outside the viewer's scope are never named, counted or told apart from students
-    who do not exist: the refusal is the same either way (an attempt on a real one is audited).
+    who do not exist: the refusal (template `outside`) is the same either way (an attempt on a
+    real one is audited).
     """
     named = await _named(ctx, who, token)
     visible = [(p, view) for p, seats in named if (view := _view(who, p, seats)) is not None]
@@ -128,7 +131,7 @@ async def _find(ctx: Context, who: Identity, token: str) -> tuple[Person, View] 
         await _audit_denied(ctx, who, person)
     if _sees_everyone(who):
         return _text("student_not_found", token=token)
-    return _text("student_not_in_scope", token=token)
+    return _text(outside, token=token)
 
 
 async def _named(ctx: Context, who: Identity, token: str) -> list[tuple[Person, frozenset[str]]]:

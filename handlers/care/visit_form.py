@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.access import rules as access
 from handlers.access.identity import Identity
+from handlers.cases import suggest
 from handlers.conversation import answers, forms
 from handlers.conversation.forms import Choice, Known, Run, Step
 from handlers.envelopes import Outbound
@@ -122,6 +123,7 @@ async def _save(run: Run) -> list[Outbound]:
         actor_id=run.who.person_id,
         subject_id=log.student_id,
     )
+    await suggest.after_log(ctx, log)  # a run of good effects: suggest closing the case file
     replies = [
         Outbound(
             kind="text",

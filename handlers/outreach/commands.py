@@ -41,10 +41,6 @@ async def cancel(inbound: Inbound, who: Identity, ctx: Context, args: str) -> li
     return await broadcast.cancel(ctx, who)
 
 
-async def approve(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
-    return await broadcast.approve(ctx, who, number_of(args.strip()))
-
-
 async def ack(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
     return await receipts.acknowledge(ctx, who, number_of(args) if inbound.button else None)
 
@@ -82,7 +78,8 @@ COMMANDS: tuple[Command, ...] = (
     Command(confirm, words=frozenset({"确认发送"})),
     Command(override, words=frozenset({"仍然发送"})),
     Command(cancel, words=frozenset({"取消"}), interrupts_form=False),
-    Command(approve, prefix="批准"),
+    # 批准 N is handlers/cases/closing.approve: a case-file closing proposal N the person may
+    # decide first, else broadcast.approve unchanged (one command word, one dispatcher).
     Command(ack, words=frozenset({"收到"}), button=ACK_BUTTON),
     Command(remind, prefix="催办"),
     Command(take_back, prefix="撤回"),

@@ -11,6 +11,7 @@ so for `carebot policy check`. Holiday blocks and key periods live in handlers/p
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from functools import cache
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from handlers.policy.model import DateRange, Per, Policy, Rule, Semester
+from handlers.policy.model import DateRange, Per, Policy, Rule, Season, Semester
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,29 @@ def next_allowed_time(moment: datetime, policy: Policy, *, tz: ZoneInfo) -> date
 def semester_at(day: date, policy: Policy) -> Semester | None:
     """The semester whose start..end contains `day` (None in vacations between semesters)."""
     return next((s for s in policy.semesters if day in s.span), None)
+
+
+SHORT_SEASONS: dict[str, Season] = {"秋": "autumn", "春": "spring"}
+_SHORT_NAME = re.compile(r"(\d{4})\s*[-－—年]?\s*([秋春])(?:季)?(?:学期)?")
+
+
+def semester_named(name: str, policy: Policy) -> Semester | None:
+    """The policy semester `name` means: its own name (2026-2027学年第一学期) or the short form
+    "YYYY-秋" / "YYYY-春", the autumn or spring semester starting in year YYYY."""
+    written = name.strip()
+    found = next((s for s in policy.semesters if s.name == written), None)
+    match = _SHORT_NAME.fullmatch(written) if found is None else None
+    if match is None:
+        return found
+    year, season = int(match[1]), SHORT_SEASONS[match[2]]
+    return next((s for s in policy.semesters if s.start.year == year and s.season == season), None)
+
+
+def latest_semesters(day: date, policy: Policy, *, count: int) -> tuple[Semester, ...]:
+    """The latest `count` semesters begun by `day`, the latest first (in a vacation, the one
+    just ended leads)."""
+    started = [s for s in policy.semesters if s.start <= day]
+    return tuple(reversed(started[-count:]))
 
 
 def vacation_at(day: date, policy: Policy) -> DateRange | None:

@@ -12,6 +12,8 @@ from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 
+from handlers.policy.academic import read_academic_warning
+from handlers.policy.cases import read_case_file
 from handlers.policy.model import (
     WEEKLY_REPORT_KIND,
     Cadence,
@@ -66,7 +68,17 @@ __all__ = [
     "vocabulary",
 ]
 
-TOP_KEYS = ("rule", "key_periods", "semester", "schedule", "escalation", "calendar", "psych")
+TOP_KEYS = (
+    "rule",
+    "key_periods",
+    "semester",
+    "schedule",
+    "escalation",
+    "calendar",
+    "psych",
+    "case_file",
+    "academic_warning",
+)
 
 
 def load_policy(path: Path | None = None) -> Policy:
@@ -113,6 +125,8 @@ def _read(root: Table, words: Vocabulary) -> Policy:
         escalation=read_escalation(root.table("escalation")),
         calendar=read_calendar(root.table("calendar")),
         psych=read_psych(root.table("psych")),
+        case_file=read_case_file(root.table("case_file")),
+        academic_warning=read_academic_warning(root.table("academic_warning")),
     )
 
 

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Literal
 
+from storage.academic.standing import WarningThresholds
+
 Seat = Literal["academic_mentor", "student_affairs", "peer_mentor"]
 Responsible = Literal["academic_mentor", "student_affairs", "peer_mentor", "team"]
-StudentScope = Literal["special", "key_attention", "graduating", "category"]
+StudentScope = Literal["special", "key_attention", "graduating", "category", "academic_warning"]
 Per = Literal["week", "month", "semester"]
 Season = Literal["autumn", "spring"]
 
@@ -211,6 +213,17 @@ class Psych:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseFilePolicy:
+    """When the bot suggests closing a case file: `good_run` good effect assessments
+    (`good_effects`) in a row, the first at least `run_days` before the last."""
+
+    suggest_close: bool = True
+    good_run: int = 3
+    run_days: int = 30
+    good_effects: tuple[str, ...] = ("明显好转", "有所改善")
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     rules: tuple[Rule, ...]
     semesters: tuple[Semester, ...]
@@ -220,6 +233,8 @@ class Policy:
     escalation: Escalation = Escalation()
     calendar: CalendarOverrides = CalendarOverrides()
     psych: Psych = Psych()
+    case_file: CaseFilePolicy = CaseFilePolicy()
+    academic_warning: WarningThresholds = WarningThresholds()  # noqa: RUF009 (frozen)
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (KeyError if there is none)."""

@@ -28,7 +28,7 @@ from handlers.policy.model import (
 from handlers.policy.read import Table, as_day
 
 RESPONSIBLE: tuple[Responsible, ...] = (*SEATS, "team")
-SCOPES: tuple[StudentScope, ...] = ("special", "key_attention", "graduating")
+SCOPES: tuple[StudentScope, ...] = ("special", "key_attention", "graduating", "academic_warning")
 RULE_KEYS = ("id", "title", "students", "responsible", "remind", "kinds", "cadence", "vacation")
 SCOPE_KEYS = ("title", "students", "responsible", "remind", "kinds")
 KEY_PERIOD_KEYS = (*SCOPE_KEYS, "days_before", "return_week_days", "holiday_min_days")

@@ -31,6 +31,8 @@ LEAD: dict[Per, timedelta] = {
     "semester": timedelta(days=28),
 }
 KEY_PERIOD_PREFIX = "key_period:"
+SENSITIVE_SCOPES = ("key_attention", "category", "academic_warning")
+"""Scopes that say something about the students: peer mentors never see such a rule's title."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +75,11 @@ def plans_at(policy: Policy, *, at: datetime, tz: ZoneInfo) -> list[Plan]:
 
 
 def talk_every_days(policy: Policy) -> int | None:
-    """The policy's shortest rolling cadence (the seeds' talk every half month), the number
-    我的学生 quotes; None when every rule is paced."""
-    return min((r.cadence.every_days for r in policy.rules if r.cadence.every_days), default=None)
+    """The policy's shortest rolling cadence among rules for every special student (the
+    seeds' talk every half month), the number 我的学生 quotes for all of them; None when every
+    such rule is paced. A rule for some students only (an academic warning) is not quoted."""
+    every = (r.cadence.every_days for r in policy.rules if r.students == "special")
+    return min((days for days in every if days), default=None)
 
 
 def _rule_plan(rule: Rule, policy: Policy, at: datetime, tz: ZoneInfo) -> Plan | None:
@@ -95,7 +99,7 @@ def _rule_plan(rule: Rule, policy: Policy, at: datetime, tz: ZoneInfo) -> Plan |
             return None
         query = _query(rule.id, rule, scope, times=cadence.times, period=bounds)
         horizon = at + LEAD[per]
-    sensitive = rule.students in ("key_attention", "category")
+    sensitive = rule.students in SENSITIVE_SCOPES
     return Plan(query, rule.title, rule.kinds[0], horizon, sensitive=sensitive)
 
 
@@ -108,7 +112,7 @@ def _key_plan(period: KeyPeriod, policy: Policy, tz: ZoneInfo) -> Plan:
     rule_id = f"{KEY_PERIOD_PREFIX}{period.kind}:{period.start.isoformat()}"
     scope = _scope(settings.students, settings.category, policy, start, tz)
     query = _query(rule_id, settings, scope, times=1, period=(start, end), counted_until=owed)
-    sensitive = settings.students in ("key_attention", "category")
+    sensitive = settings.students in SENSITIVE_SCOPES
     return Plan(query, settings.title, settings.kinds[0], end, period.name, sensitive)
 
 
@@ -151,6 +155,10 @@ def _scope(
     if students == "graduating":
         day = at.astimezone(tz).date()
         return Scope(graduation_year=calendar.academic_year_end(day, policy))
+    if students == "academic_warning":
+        day = at.astimezone(tz).date()
+        semesters = calendar.latest_semesters(day, policy, count=2)
+        return Scope(academic_warning=tuple(semester.name for semester in semesters))
     return Scope()
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from storage.cases.files import PHYSICAL, PLAN_AREAS
 from storage.demo.data import CaseText, DemoData
 from storage.demo.people import PersonSpec
 from storage.demo.teams import Reserved, Team
@@ -31,16 +32,38 @@ class CaseSpec:
     life_history: str
     plan: str | None
     close_suggested: bool
+    plan_areas: dict[str, str] = field(default_factory=dict)
+    """学业 / 心理 / 经济 / 就业 (CaseFile.plan_academic …); empty without a plan."""
+    problems: dict[str, str] = field(default_factory=dict)
+    """Category code → 问题描述 in that category's ledger column (CaseProblem)."""
+    verification: str | None = None
 
     def row(self, ids: Mapping[str, int], *, now: datetime) -> dict[str, Any]:
-        row = {k: v for k, v in vars(self).items() if k not in {"student", "counsellor"}}
+        left_out = {"student", "counsellor", "plan_areas", "problems", "verification"}
+        row = {k: v for k, v in vars(self).items() if k not in left_out}
         counsellor = ids[self.counsellor.code] if self.counsellor else None
         return {
             **row,
+            **{area: self.plan_areas.get(area) for area in PLAN_AREAS},
             "student_id": ids[self.student.code],
             "counsellor_id": counsellor,
             "updated_at": now,
         }
+
+    def problem_rows(self, ids: Mapping[str, int], *, now: datetime) -> list[dict[str, Any]]:
+        """One CaseProblem row per category described (班主任核实情况 on 生理缺陷's)."""
+        student = ids[self.student.code]
+        return [
+            {
+                "student_id": student,
+                "category_code": code,
+                "description": text,
+                "verification": self.verification if code == PHYSICAL else None,
+                "updated_at": now,
+                "updated_by": None,
+            }
+            for code, text in self.problems.items()
+        ]
 
 
 @dataclass
@@ -65,7 +88,27 @@ class CaseMaker:
             life_history=self._clauses([rng.choice(t.history) for t in texts]),
             plan=self._plan(texts) if with_plan else None,
             close_suggested=rng.random() < CLOSE_SHARE,
+            plan_areas=self._areas() if with_plan else {},
+            problems=self._problems(student),
+            verification=self._verification(student),
         )
+
+    def _areas(self) -> dict[str, str]:
+        return {area: self.rng.choice(self.data.case_plan[area]) for area in PLAN_AREAS}
+
+    def _problems(self, student: PersonSpec) -> dict[str, str]:
+        """A description per category of the student's that has demo words."""
+        return {
+            code: self.rng.choice(self.data.cases[code].problem)
+            for code in student.categories
+            if code in self.data.cases
+        }
+
+    def _verification(self, student: PersonSpec) -> str | None:
+        words = self.data.cases.get(PHYSICAL)
+        if PHYSICAL not in student.categories or words is None or not words.verification:
+            return None
+        return self.rng.choice(words.verification)
 
     def _opened(self, student: PersonSpec) -> datetime:
         """Some months back, but not before the student enrolled, and never in the future."""

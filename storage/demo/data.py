@@ -52,6 +52,8 @@ class CaseText:
     problem: tuple[str, ...]
     history: tuple[str, ...]
     measures: tuple[str, ...]
+    verification: tuple[str, ...] = ()
+    """班主任核实情况 (the 生理缺陷 ledger sheet only)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class DemoData:
     category_weight: Mapping[str, int]
     companions: Mapping[str, tuple[str, ...]]
     cases: Mapping[str, CaseText]
+    case_plan: Mapping[str, tuple[str, ...]]
+    """Phrases for each area of the plan (plan_academic, plan_psych, …), by field name."""
     focus: Mapping[str, tuple[str, ...]]
     places: Mapping[str, tuple[str, ...]]
     effects: Mapping[str, int]
@@ -147,6 +151,7 @@ def demo_data() -> DemoData:
         category_weight=raw["category"]["weight"],
         companions=_tuples(raw["category"]["companions"]),
         cases={code: CaseText(**_tuples(table)) for code, table in raw["case"].items()},
+        case_plan=_tuples(raw["case_plan"]),
         focus=_tuples(raw["focus"]),
         places=_tuples(raw["place"]),
         effects=raw["effect"],

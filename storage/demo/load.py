@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,10 +13,12 @@ from sqlalchemy import insert
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.demo.grades import DemoSemester, load_demo_grades
 from storage.demo.plan import DemoPlan, build_demo
 from storage.demo.visits import WINDOW_DAYS
 from storage.models import (
     CaseFile,
+    CaseProblem,
     Category,
     Channel,
     Person,
@@ -82,13 +84,16 @@ async def load_demo(
     students: int = DEFAULT_STUDENTS,
     seed: int = DEFAULT_SEED,
     tz: ZoneInfo = SHANGHAI,
+    semesters: Sequence[DemoSemester] = (),
 ) -> DemoSummary:
-    """Insert the demo university into an empty database; the caller commits."""
+    """Insert the demo university into an empty database; the caller commits. `semesters`:
+    the policy's (name, start), for the demo grades (default: the shipped policy file's)."""
     if await has_people(session):
         raise DatabaseNotEmptyError("the person table already has rows")
     categories = await _category_names(session)
     plan = build_demo(now=now, students=students, seed=seed, categories=categories, tz=tz)
     await _insert(session, plan, now=now)
+    await load_demo_grades(session, plan, now=now, tz=tz, seed=seed, semesters=semesters)
     return summarize(plan)
 
 
@@ -112,6 +117,8 @@ async def _insert(session: AsyncSession, plan: DemoPlan, *, now: datetime) -> No
     people = await session.exec(select(Person.code, Person.id))
     ids: dict[str, int] = {code: id_ for code, id_ in people.all() if id_ is not None}
     await _bulk(session, CaseFile, [c.row(ids, now=now) for c in plan.cases])
+    problems = [row for case in plan.cases for row in case.problem_rows(ids, now=now)]
+    await _bulk(session, CaseProblem, problems)
     await _bulk(session, VisitLog, [v.row(ids) for v in plan.visits])
 
 

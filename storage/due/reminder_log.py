@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.cases.files import CLOSED
 from storage.models import (
     Assignment,
     CaseFile,
@@ -132,9 +133,16 @@ async def seats_by_student(session: AsyncSession, ids: Sequence[int]) -> dict[in
 
 
 async def planned_students(session: AsyncSession, ids: Sequence[int]) -> set[int]:
-    """Students whose case file holds a 一生一策 plan (the plan is encrypted: read in Python)."""
-    query = select(CaseFile.student_id, CaseFile.plan).where(col(CaseFile.student_id).in_(set(ids)))
-    return {sid for sid, plan in (await session.exec(query)).all() if plan and plan.strip()}
+    """Students whose case file holds a 一生一策 plan, as a whole or in any of its four areas
+    (encrypted: read in Python), or is closed (a closed file needs no plan)."""
+    query = select(CaseFile).where(col(CaseFile.student_id).in_(set(ids)))
+    return {case.student_id for case in (await session.exec(query)).all() if _planned(case)}
+
+
+def _planned(case: CaseFile) -> bool:
+    parts = (case.plan, case.plan_academic, case.plan_psych, case.plan_financial)
+    written = any(part and part.strip() for part in (*parts, case.plan_employment))
+    return written or case.status == CLOSED
 
 
 async def seat_holders(session: AsyncSession, seat: str) -> list[int]:

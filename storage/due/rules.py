@@ -27,6 +27,7 @@ class Scope:
     key_attention_only: bool = False
     category: str | None = None  # a category code
     graduation_year: int | None = None
+    academic_warning: tuple[str, ...] | None = None  # open in one of these semesters
 
 
 @dataclass(frozen=True, slots=True)

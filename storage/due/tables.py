@@ -1,5 +1,5 @@
-"""The tables the due evaluation reads: the team (one row per student with seats), the
-rules' scopes and clock starts, and where each rule's contacts live."""
+"""The tables the due evaluation reads: the team (one row per student with seats, unless the
+case file is closed), the rules' scopes and clock starts, and where each rule's contacts live."""
 
 from __future__ import annotations
 
@@ -23,8 +23,17 @@ from sqlalchemy import (
     true,
 )
 
+from storage.academic.due import open_warning
+from storage.cases.files import CLOSED
 from storage.due.rules import SEATS, WEEKLY_REPORT, RuleQuery
-from storage.models import Assignment, Person, StudentCategory, VisitLog, WeeklyReport
+from storage.models import (
+    Assignment,
+    CaseFile,
+    Person,
+    StudentCategory,
+    VisitLog,
+    WeeklyReport,
+)
 
 
 def team_table(person_id: int | None) -> Select[Any]:
@@ -56,13 +65,23 @@ def _seats(person_id: int | None) -> Subquery:
         func.max(case((seat.c.role == role, seat.c.assigned_at))).label(f"{role}_since")
         for role in SEATS
     ]
-    pivot = select(seat.c.student_id, *holders, *taken).group_by(seat.c.student_id)
+    pivot = (
+        select(seat.c.student_id, *holders, *taken)
+        .where(~_closed_file(seat.c.student_id))
+        .group_by(seat.c.student_id)
+    )
     if person_id is not None:
         mine = seat.alias("mine")
         pivot = pivot.where(
             seat.c.student_id.in_(select(mine.c.student_id).where(mine.c.mentor_id == person_id))
         )
     return pivot.subquery("seats")
+
+
+def _closed_file(student_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """The student's case file is closed (撤销建档): nothing is due for them until reopened."""
+    case_file = table(CaseFile)
+    return exists().where(case_file.c.student_id == student_id, case_file.c.status == CLOSED)
 
 
 def _first_category(seats: Subquery) -> ColumnElement[Any]:
@@ -123,6 +142,8 @@ def in_scope(rule: RuleQuery, team: CTE) -> list[ColumnElement[bool]]:
         )
     if scope.graduation_year is not None:
         conditions.append(team.c.graduation_year == scope.graduation_year)
+    if scope.academic_warning is not None:
+        conditions.append(open_warning(team.c.student_id, scope.academic_warning))
     return conditions
 
 

@@ -1,6 +1,7 @@
 """SQLModel tables, one module per concept; all re-exported here so that Alembic and the
 code see one metadata (`import storage.models` registers every table)."""
 
+from storage.models.academic import AcademicWarning, CourseNature, Grade, WarningLevel
 from storage.models.aid import (
     AidApplication,
     AidKind,
@@ -45,6 +46,7 @@ from storage.models.safety import Alert, AlertMessage, AlertRecipient, AlertStat
 from storage.models.work import WorkRequest, WorkStatus
 
 __all__ = [
+    "AcademicWarning",
     "AidApplication",
     "AidKind",
     "AidPosting",
@@ -67,6 +69,8 @@ __all__ = [
     "ChannelHealth",
     "ConcernReport",
     "Conversation",
+    "CourseNature",
+    "Grade",
     "HelpRequest",
     "InboundMessage",
     "JobApplication",
@@ -88,6 +92,7 @@ __all__ = [
     "SurveyRecipient",
     "TeamRole",
     "VisitLog",
+    "WarningLevel",
     "WeeklyReport",
     "WorkRequest",
     "WorkStatus",

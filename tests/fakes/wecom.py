@@ -301,13 +301,16 @@ class FakeWeComServer:
         return JSONResponse({"errcode": 0, "errmsg": "ok"})
 
     async def _upload(self, request: Request, body: bytes) -> Response:
-        if request.query_params.get("type") != "file":
+        kind = request.query_params.get("type")
+        if kind not in ("file", "image"):
             return error(40004, "invalid media type")
         part = multipart_field(request.headers.get("content-type", ""), body, "media")
         if part is None or not part[1]:
             return error(41005, "media data missing")
         name, content = part
+        if kind == "image" and not content.startswith((b"\x89PNG", b"\xff\xd8")):
+            return error(40005, "invalid file type: an image must be PNG or JPG")
         media_id = f"media-{next(self._serial)}"
         self._state.media[media_id] = (name, content)
         self.uploads.append((name, content))
-        return JSONResponse({"errcode": 0, "errmsg": "ok", "type": "file", "media_id": media_id})
+        return JSONResponse({"errcode": 0, "errmsg": "ok", "type": kind, "media_id": media_id})

@@ -27,13 +27,13 @@ def validate_send(
     if not touser or len(touser.split("|")) > 1000:
         return error(40031, "invalid touser: 1 to 1000 userids")
     kind = payload.get("msgtype")
-    if kind not in ("text", "markdown", "template_card", "file"):
+    if kind not in ("text", "markdown", "template_card", "file", "image"):
         return error(40008, "invalid message type")
     if not isinstance(payload.get(kind), dict):
         return error(40058, f"missing {kind}")
     if kind in ("text", "markdown") and not payload[kind].get("content"):
         return error(44004, "empty content")
-    if kind == "file" and payload["file"].get("media_id") not in media:
+    if kind in ("file", "image") and payload[kind].get("media_id") not in media:
         return error(40007, "invalid media_id")
     return None
 
@@ -42,8 +42,8 @@ def content_of(payload: dict[str, Any]) -> Any:
     kind = payload["msgtype"]
     if kind in ("text", "markdown"):
         return payload[kind]["content"]
-    if kind == "file":
-        return payload["file"]["media_id"]
+    if kind in ("file", "image"):
+        return payload[kind]["media_id"]
     return payload[kind]
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 from handlers.envelopes import Button, Outbound
+from messages.render import render
 
 TEXT_LIMIT = 2048  # bytes per text message; sampleText's own limit is not documented
 MAX_CARD_BUTTONS = 5
@@ -115,7 +116,11 @@ def _hard_split(line: str, limit: int) -> list[str]:
 
 
 def robot_messages(message: Outbound, *, secret: str) -> list[RobotMessage]:
-    """The robot messages that carry `message`, in order (long text is split)."""
+    """The robot messages that carry `message`, in order (long text is split). The robot
+    sends no files or images here: a short text says where to get them instead."""
+    if message.kind in ("file", "image"):
+        moved = render("stats_no_attachment", kind=message.kind, name=message.title or "")
+        return [RobotMessage("sampleText", {"content": moved})]
     if message.kind == "card" and message.buttons:
         return [_card(message, secret=secret)]
     if message.kind in ("markdown", "card"):

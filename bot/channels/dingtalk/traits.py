@@ -12,5 +12,5 @@ DINGTALK = ChannelTraits(
     per_member_per_minute=None,  # DingTalk publishes no per-user cap
     passive_seconds=None,  # replies go by sessionWebhook or the robot API, never in the response
     buttons=True,  # action cards, whose buttons open signed links
-    files=False,  # the robot messages used here carry text, markdown and cards only
+    files=False,  # text, markdown and cards only: a file or image becomes a pointer text
 )

@@ -146,9 +146,13 @@ class WeComSender:
         if message.kind == "card":  # nothing to press: a plain text says the same
             joined = escape_text("\n".join(part for part in (message.title, message.text) if part))
             return [{"msgtype": "text", "text": {"content": p}} for p in split_text(joined)]
-        return [{"msgtype": "file", "file": {"media_id": await self._media_id(message, batch_key)}}]
+        # A file or an image: uploaded as media of its kind, then sent by media_id.
+        media_kind = "image" if message.kind == "image" else "file"
+        media = {"media_id": await self._media_id(message, batch_key, kind=media_kind)}
+        secret = {"safe": 1} if message.confidential else {}
+        return [{"msgtype": media_kind, media_kind: media, **secret}]
 
-    async def _media_id(self, message: Outbound, batch_key: str) -> str:
+    async def _media_id(self, message: Outbound, batch_key: str, *, kind: str) -> str:
         """Upload the file once per batch, so a retry sends the same media_id (a byte-identical
         request that WeCom's duplicate check can suppress)."""
         if batch_key in self._media:
@@ -157,7 +161,12 @@ class WeComSender:
             content = base64.b64decode(message.text, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise Unsendable("file content is not base64") from exc
-        media_id = await self.api.upload(name=message.title or "file", content=content)
+        try:
+            media_id = await self.api.upload(name=message.title or kind, content=content, kind=kind)
+        except (TransientError, ConfigurationError):
+            raise
+        except PlatformError as exc:  # refused for good (e.g. not a PNG or JPG): no retry helps
+            raise Unsendable(f"wecom refused the {kind}: errcode {exc.code}") from exc
         self._media[batch_key] = media_id
         while len(self._media) > self._media_memory:
             self._media.popitem(last=False)

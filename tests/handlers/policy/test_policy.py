@@ -65,6 +65,7 @@ def test_shipped_defaults_load_with_the_seed_rules() -> None:
         "dorm_visit",
         "weekly_report",
         "academic_tutoring",
+        "academic_warning_tutoring",
         "psych_survey",
         "employment_guidance",
     ]

@@ -2,6 +2,114 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-STATS_SAMPLES: dict[str, dict[str, Any]] = {}
+from storage.reports.stats_model import Alerts, Overdue, Stats, StatsScope
+
+_COVERAGE = {
+    "title": "谈心谈话",
+    "cadence": "每 15 天至少一次",
+    "met": 8,
+    "students": 10,
+    "share": "80%",
+}
+
+_AT = datetime(2026, 11, 23, tzinfo=UTC)
+_STATS = Stats(StatsScope(_AT, _AT, "计算机学院", _AT), students=6, aid={"approved": 1})
+
+STATS_SAMPLES: dict[str, dict[str, Any]] = {
+    "stats_bad_dates": {},
+    "stats_bad_format": {"need_out": True},
+    "stats_cli_help": {"topic": "stats"},
+    "stats_cli_operator": {},
+    "stats_no_person": {"code": "T999"},
+    "stats_table_head": {"table": "coverage"},
+    "stats_table_title": {"table": "coverage"},
+    "stats_work_rows": {"s": _STATS, "people": lambda n: n, "hours": "2.0", "aid_total": 3},
+    "stats_written": {"file": "统计.xlsx"},
+    "yearly_aid": {
+        "total": 3,
+        "students": "<3",
+        "approved": 1,
+        "declined": 1,
+        "pending": 1,
+        "notices": 2,
+        "reached": 20,
+        "asked": 10,
+        "given": 7,
+        "receipt_share": "70%",
+    },
+    "yearly_bad_out": {},
+    "yearly_caption": {"number": 1, "title": "特殊群体学生分类人数"},
+    "yearly_careers": {
+        "year": 2026,
+        "graduating": 4,
+        "answered": 3,
+        "intention": [("就业", "<3")],
+        "applicants": "<3",
+    },
+    "yearly_chart": {"chart": "coverage"},
+    "yearly_contact": {"coverage": [_COVERAGE], "as_of": "2026-12-31", "overdue": 3, "people": 1},
+    "yearly_effects": {"assessed": 5, "effects": [("明显好转", 2)], "improved": "60%"},
+    "yearly_heading": {"area": "overview"},
+    "yearly_overview": {
+        "students": 6,
+        "categories": [("孤儿", 3), ("残疾", "<3")],
+        "key_attention": "<3",
+        "complete": 6,
+        "complete_share": "100%",
+    },
+    "yearly_safety": {"opened": 2, "handled": 1, "hours": "2.0", "longest": "2.0"},
+    "yearly_subtitle": {"first": "2026-01-01", "last": "2026-12-31"},
+    "yearly_summary": {},
+    "yearly_title": {"college": "计算机学院", "year": 2026},
+    "yearly_written": {
+        "college": "计算机学院",
+        "year": 2026,
+        "file": "年度总结.docx",
+        "students": 6,
+    },
+    "stats_cadence": {"every_days": None, "times": 2, "per": "month"},
+    "stats_chart_file": {"scope": "计算机学院", "day": "2026-11-23"},
+    "stats_chart_title": {"scope": "计算机学院"},
+    "stats_denied": {},
+    "stats_no_attachment": {"kind": "image", "name": "统计.png"},
+    "stats_queued": {"scope": "全校"},
+    "stats_school": {},
+    "stats_unknown_college": {"college": "艺术学院", "example": "计算机学院"},
+    "stats_work_name": {},
+    "stats_summary": {
+        "scope": "计算机学院",
+        "first": "2026-09-01",
+        "last": "2027-01-17",
+        "students": 10,
+        "key_attention": 1,
+        "categories": [("家庭经济困难", 6), ("孤儿", 2)],
+        "colleges": [("计算机学院", 10), ("机械工程学院", "<3")],
+        "suppressed": True,
+        "complete": 9,
+        "complete_share": "90%",
+        "coverage": [_COVERAGE],
+        "overdue": [Overdue("王老师", 3, 2)],
+        "more_overdue": False,
+        "overdue_people": 1,
+        "assessed": 4,
+        "effects": [("明显好转", 3), ("保持稳定", 1)],
+        "alerts": Alerts(2, 1, 3.5, 3.5),
+        "hours": "3.5",
+        "aid": {"pending": 1, "approved": 2, "declined": 0},
+        "aid_total": 3,
+        "aid_students": 2,
+        "notices": 2,
+        "reached": 20,
+        "read": 12,
+        "receipts_asked": 10,
+        "receipts_given": 7,
+        "year": 2027,
+        "graduating": 4,
+        "answered": 3,
+        "intention": [("就业", 2), ("考研", 1)],
+        "applicants": 2,
+    },
+}

@@ -124,12 +124,48 @@
     body.append(row);
   }
 
+  // A file or image arrives as base64 in `text` with its file name in `title`; an old-style
+  // file message carries just its name in `text`.
+  const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+  const MIME = {
+    xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    pdf: "application/pdf",
+    png: "image/png",
+  };
+
+  function dataUrl(message, fallback) {
+    if (!message.title || !message.text || !BASE64.test(message.text)) return null;
+    const extension = message.title.split(".").pop().toLowerCase();
+    return `data:${MIME[extension] || fallback};base64,${message.text}`;
+  }
+
   function renderFile(body, message) {
     const chip = el("div", "file-chip");
-    const name = el("span", "file-name", message.title || message.text);
+    const url = dataUrl(message, "application/octet-stream");
+    const name = el(url ? "a" : "span", "file-name", message.title || message.text);
+    if (url) {
+      name.href = url;
+      name.download = message.title; // the browser saves it under its own name
+    }
     chip.append(el("span", "file-icon", "文件"), name);
     body.append(chip);
-    if (message.title && message.text) body.append(el("p", "plain muted", message.text));
+    if (message.title && message.text && !url) body.append(el("p", "plain muted", message.text));
+  }
+
+  function renderImage(body, message) {
+    const url = dataUrl(message, "image/png");
+    if (!url) {
+      renderFile(body, message);
+      return;
+    }
+    const picture = el("img", "chat-image");
+    picture.src = url;
+    picture.alt = message.title;
+    const name = el("a", "image-name", message.title);
+    name.href = url;
+    name.download = message.title;
+    body.append(picture, name);
   }
 
   function showBot(chat, message) {
@@ -146,6 +182,8 @@
       renderCard(body, chat, message);
     } else if (message.kind === "file") {
       renderFile(body, message);
+    } else if (message.kind === "image") {
+      renderImage(body, message);
     } else {
       if (message.title) body.append(el("p", "card-title", message.title));
       body.append(el("p", "plain", message.text || ""));
