@@ -4,14 +4,19 @@ survey season (a new semester asks again); closed files are left out."""
 from __future__ import annotations
 
 from datetime import datetime
+from io import BytesIO
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.cases.survey import season_start
 from handlers.policy.load import load_policy
+from storage.exports.watermark import watermark
 from storage.models import Person, TeamRole
+from storage.reports.ledger_cells import LedgerHead
+from storage.reports.ledger_rows import LedgerScope, ledger_workbook
 from tests.fakes.chat import Chat
 from tests.fakes.clock import SHANGHAI, FakeClock
 from tests.fakes.roster import make_student
@@ -97,3 +102,41 @@ def test_a_survey_in_the_vacation_counts_for_the_coming_semester() -> None:
     assert season_start(datetime(2027, 3, 2).date(), policy) == datetime(2027, 1, 18).date()
     assert season_start(datetime(2026, 3, 2).date(), policy) == datetime(2026, 3, 2).date()
     assert season_start(datetime(2030, 1, 1).date(), policy) == datetime(2027, 7, 12).date()
+
+
+async def test_what_the_survey_records_is_on_the_ledger_row(
+    client: httpx.AsyncClient, session: AsyncSession, people: dict[str, int], clock: FakeClock
+) -> None:
+    """Issue 13's 'done when': a counsellor walks the 摸排 in chat, and the ledger shows it."""
+    teacher = Chat(client, "T001")
+    await teacher.say("摸排")
+    for answer in ("低保家庭，父亲务工", "先天性心脏病", "已看过诊断书", "父母务农"):
+        await teacher.say(answer)
+    for answer in ("每周学业辅导", "跳过", "国家助学金一等", "跳过"):
+        await teacher.say(answer)
+    assert "张三的摸排已保存" in await teacher.say("确认")
+
+    sheets = await _ledger(session, clock)
+    hardship = _row_of(sheets["家庭经济困难"], "张三")
+    assert "低保家庭，父亲务工" in hardship[7]
+    assert "每周学业辅导" in hardship[8] and "国家助学金一等" in hardship[8]
+    physical = _row_of(sheets["生理缺陷"], "张三")
+    assert "先天性心脏病" in physical[7] and physical[8] == "已看过诊断书"
+
+
+async def _ledger(session: AsyncSession, clock: FakeClock) -> dict[str, list[list[str]]]:
+    local = clock.now().astimezone(SHANGHAI)
+    start = datetime(local.year - 1, 1, 1, tzinfo=SHANGHAI)
+    end = datetime(local.year + 1, 1, 1, tzinfo=SHANGHAI)
+    scope = LedgerScope("2026-2027学年第一学期", start, end, None, SHANGHAI)
+    mark = watermark(name="周院长", code="A001", at=local)
+    data, _ = await ledger_workbook(session, scope, LedgerHead(2026, local.date(), mark, SHANGHAI))
+    book = load_workbook(BytesIO(data))
+    return {
+        name: [[str(v or "") for v in row] for row in book[name].iter_rows(values_only=True)]
+        for name in book.sheetnames
+    }
+
+
+def _row_of(rows: list[list[str]], name: str) -> list[str]:
+    return next(row for row in rows if len(row) > 1 and row[1] == name)
