@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
@@ -111,6 +111,7 @@ def _run(work: Callable[[Context], Awaitable[T]]) -> T:
 
 
 async def _on_database(config: object, work: Callable[[Context], Awaitable[T]]) -> T:
+    from bot.clock import SystemClock
     from bot.runtime import open_database
     from bot.settings import Settings
     from handlers.context import Context
@@ -122,7 +123,7 @@ async def _on_database(config: object, work: Callable[[Context], Awaitable[T]]) 
         open_database(config) as engine,
         session_scope(make_sessionmaker(engine)) as session,
     ):
-        ctx = Context(session, datetime.now(UTC), config.handler_config(()))
+        ctx = Context(session, SystemClock().now(), config.handler_config(()))
         try:
             return await work(ctx)
         except Refused:
