@@ -1,5 +1,5 @@
 """The ledger's rows for a semester (and a college): set-wise reads, one query per table, for
-every student whose case file was open at any time in the semester. Runs on the reader."""
+every student in care over the semester (storage/cases/population.py). Runs on the reader."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.academic.ledger import academic_texts
+from storage.cases.population import in_care, memberships
 from storage.exports.ledger_xlsx import ledger_xlsx
 from storage.models import (
     AidApplication,
@@ -21,7 +22,6 @@ from storage.models import (
     CaseProblem,
     Category,
     Person,
-    StudentCategory,
     VisitLog,
 )
 from storage.reports import ledger_cells as cells
@@ -50,7 +50,8 @@ async def ledger_students(session: AsyncSession, scope: LedgerScope) -> list[Stu
     if not students:
         return []
     by_id = {student.id: student for student in students}
-    for student_id, code in await _rows(session, _categories(eligible)):
+    held = memberships(scope.start, scope.end, scope.college)
+    for student_id, code in await _rows(session, held):
         by_id[student_id].categories.append(code)
     for student_id, code, description, verification in await _rows(session, _problems(eligible)):
         by_id[student_id].problems[code] = (description or "", verification or "")
@@ -77,17 +78,8 @@ async def ledger_categories(session: AsyncSession) -> list[tuple[str, str, str, 
 
 
 def _eligible(scope: LedgerScope) -> Select[Any]:
-    """Students whose file was open at some moment of [start, end)."""
-    case, person = _CASE.c, _PERSON.c
-    query = (
-        select(case.student_id)
-        .join(_PERSON, person.id == case.student_id)
-        .where(case.opened_at < scope.end)
-        .where(or_(case.status == "open", case.closed_at.is_(None), case.closed_at >= scope.start))
-    )
-    if scope.college is not None:
-        query = query.where(person.college == scope.college)
-    return query
+    """The students on the ledger: those in care over the semester, as the statistics count."""
+    return in_care(scope.start, scope.end, scope.college)
 
 
 async def _rows(session: AsyncSession, query: Select[Any]) -> list[Any]:
@@ -119,15 +111,10 @@ async def _students(session: AsyncSession, eligible: Select[Any]) -> list[Studen
             case.status,
             case.closed_at,
         )
-        .join(_CASE, case.student_id == person.id)
+        .outerjoin(_CASE, case.student_id == person.id)  # no file yet: the roster's categories
         .where(person.id.in_(eligible))
     )
     return [cells.student_of(row) for row in await _rows(session, query)]
-
-
-def _categories(eligible: Select[Any]) -> Select[Any]:
-    table = StudentCategory.__table__.c  # type: ignore[attr-defined]
-    return select(table.student_id, table.category_code).where(table.student_id.in_(eligible))
 
 
 def _problems(eligible: Select[Any]) -> Select[Any]:

@@ -9,14 +9,14 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Assignment, CaseFile, Category, Person, StudentCategory, VisitLog
+from storage.cases.population import given_before, in_care
+from storage.models import Assignment, Category, Person, StudentCategory, VisitLog
 from storage.reports.stats_model import Stats, StatsScope
 
 _PERSON = Person.__table__.c  # type: ignore[attr-defined]
-_CASE = CaseFile.__table__.c  # type: ignore[attr-defined]
 _CATEGORY = Category.__table__.c  # type: ignore[attr-defined]
 _HAS = StudentCategory.__table__.c  # type: ignore[attr-defined]
 _SEAT = Assignment.__table__.c  # type: ignore[attr-defined]
@@ -44,23 +44,8 @@ async def rows(session: AsyncSession, query: Select[Any]) -> list[Any]:
 
 
 def special(scope: StatsScope) -> Select[Any]:
-    """Ids of the students counted: a category given before the range ends, and no case file
-    closed before it starts (a closed file is out of the care work, as in the ledger)."""
-    closed = exists().where(
-        _CASE.student_id == _PERSON.id, _CASE.status == "closed", _CASE.closed_at < scope.start
-    )
-    query = (
-        select(_PERSON.id)
-        .where(exists().where(_HAS.student_id == _PERSON.id, _given_before(scope.end)))
-        .where(~closed)
-    )
-    if scope.college is not None:
-        query = query.where(_PERSON.college == scope.college)
-    return query
-
-
-def _given_before(end: datetime) -> Any:
-    return or_(_HAS.since.is_(None), _HAS.since < end)
+    """Ids of the students counted: those in care over the range, as in the ledger."""
+    return in_care(scope.start, scope.end, scope.college)
 
 
 async def fill_population(session: AsyncSession, stats: Stats) -> None:
@@ -70,7 +55,7 @@ async def fill_population(session: AsyncSession, stats: Stats) -> None:
         select(_PERSON.id, _PERSON.college, _PERSON.key_attention, _CATEGORY.name)
         .join(StudentCategory.__table__, _HAS.student_id == _PERSON.id)  # type: ignore[attr-defined]
         .join(Category.__table__, _CATEGORY.code == _HAS.category_code)  # type: ignore[attr-defined]
-        .where(_PERSON.id.in_(ids), _given_before(stats.scope.end))
+        .where(_PERSON.id.in_(ids), given_before(stats.scope.end))
         .order_by(_CATEGORY.sort_order, _CATEGORY.code)
     )
     students: dict[int, tuple[str, bool]] = {}

@@ -54,12 +54,12 @@ async def test_a_college_admin_gets_their_college_ledger_alone(
     assert person == school.ids["A001"] and payload["confidential"] is True
     assert payload["title"] == "2026-2027学年第一学期特殊群体学生台账-计算机学院.xlsx"
     book = load_workbook(BytesIO(base64.b64decode(str(payload["text"]))))
-    assert book["家庭经济困难"]["B4"].value == "张三"
+    assert [book["家庭经济困难"][f"B{row}"].value for row in (4, 5)] == ["孙七", "张三"]
     assert book["心理异常"]["A4"].value == "注：以上表格每学期上报一次"  # 王五 is in 文学院
     assert book["家庭经济困难"].oddHeader.right.text.startswith("导出：周院长 A001 2026-11-23")
     [entry] = await _audit(session, "export_ledger")
     assert (entry.actor_id, entry.channel) == (school.ids["A001"], "simulator")
-    assert entry.detail == "semester=2026-2027学年第一学期 college=计算机学院 students=2"
+    assert entry.detail == "semester=2026-2027学年第一学期 college=计算机学院 students=3"
 
 
 async def test_a_school_admin_names_the_semester_and_gets_the_whole_school(
