@@ -297,7 +297,7 @@ def run_all(
         results[name] = {
             "carebot": carebot,
             "cpu_ratio_bare_over_carebot": round(ratio, 3),
-            "meets_target": ratio >= 0.25 and carebot["p99_ms"] <= 50,
+            "meets_target": _meets(TARGETS[name], ratio, carebot["p99_ms"]),
         }
     return {
         "benchmark": "webhook",
@@ -305,8 +305,21 @@ def run_all(
         "seconds": args.seconds,
         "bare": bare,
         "scenarios": results,
-        "target": {"cpu_ratio_min": 0.25, "p99_ms_max": 50},
+        "target": {name: TARGETS[name] for name in scenarios},
     }
+
+
+# help: the original target; form: issue 11 §8 (its steps write a draft and go out through the
+# outbox, so it is held to a lower ratio and no latency figure)
+TARGETS: dict[str, dict[str, float | None]] = {
+    "help": {"cpu_ratio_min": 0.25, "p99_ms_max": 50},
+    "form": {"cpu_ratio_min": 0.15, "p99_ms_max": None},
+}
+
+
+def _meets(target: dict[str, float | None], ratio: float, p99_ms: float) -> bool:
+    least, most = target["cpu_ratio_min"], target["p99_ms_max"]
+    return (least is None or ratio >= least) and (most is None or p99_ms <= most)
 
 
 def request_files(work: Path, scenario: str, count: int, *, first_id: int) -> tuple[Path, Path]:
