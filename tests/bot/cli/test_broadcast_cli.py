@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlmodel import select
 
 from storage.db import make_engine, make_sessionmaker, session_scope
 from storage.models import Broadcast, OutboxMessage
+from tests.bot.cli.in_process import carebot
 from tests.conftest import DATA_KEY
 from tests.fakes.roster import make_staff, make_student
 
-CAREBOT = Path(sys.executable).with_name("carebot")
-
 
 def _carebot(*args: object, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    command = [str(CAREBOT), *map(str, args)]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    return carebot(*args, env=env)
 
 
 async def test_dry_run_then_send_then_refused(tmp_path: Path) -> None:

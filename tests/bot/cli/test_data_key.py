@@ -18,6 +18,7 @@ from bot.settings import Settings
 from storage.crypto import new_key
 from storage.db import make_sessionmaker, session_scope
 from storage.keycheck import DataKeyError, KeyState, record_key
+from tests.bot.cli.in_process import carebot
 from tests.conftest import DATA_KEY
 from tests.fakes.roster_files import staff, student, write_xlsx
 
@@ -28,21 +29,26 @@ MISMATCH = (
     "请换回原来的密钥；不要生成新密钥，否则已有数据无法读取。"
 )
 UPGRADE_HINT = "carebot db upgrade"
+LONG_RUNNING = frozenset({"clock", "serve"})  # tested as processes (see _run)
 
 
 def _run(
-    *args: str | Path, db: Path, key: str = DATA_KEY, timeout: float = 60
+    *args: str | Path, db: Path, key: str = DATA_KEY, timeout: float = 60, process: bool = False
 ) -> subprocess.CompletedProcess[str]:
+    """`carebot ARGS` in this process; with `process`, the executable in a process of its own
+    (the commands that would run until stopped were their refusal broken: a process is killed
+    at the timeout, a thread could not be)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("CAREBOT_")}
     env = {
+        **base,
         "CAREBOT_DATABASE_URL": f"sqlite:///{db}",
         "CAREBOT_DATA_KEY": key,
         "CAREBOT_SIMULATOR": "true",
     }
+    if not process:
+        return carebot(*args, env=env, timeout=timeout)
     command = [CAREBOT, *map(str, args)]
-    return subprocess.run(
-        command, env={**base, **env}, capture_output=True, text=True, timeout=timeout
-    )
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def _counts(db: Path) -> dict[str, int]:
@@ -94,8 +100,9 @@ def test_another_key_is_refused_before_anything_is_written(
     db, roster = loaded
     before = _counts(db)
     args = [arg.format(roster=roster) for arg in command]
+    process = command[0] in LONG_RUNNING
 
-    result = _run(*args, db=db, key=OTHER_KEY, timeout=30)
+    result = _run(*args, db=db, key=OTHER_KEY, timeout=30, process=process)
 
     assert result.returncode == 2
     assert _one_line(result) == MISMATCH

@@ -1,27 +1,23 @@
-"""`carebot demo` end to end through the real entry point (subprocesses on SQLite)."""
+"""`carebot demo` end to end through the real entry point (in this process, on SQLite)."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from storage.demo.plan import academic_year
+from tests.bot.cli.in_process import carebot
 from tests.conftest import DATA_KEY
-
-CAREBOT = str(Path(sys.executable).with_name("carebot"))
 
 
 def _run(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("CAREBOT_")}
     env = {"CAREBOT_DATABASE_URL": f"sqlite:///{db}", "CAREBOT_DATA_KEY": DATA_KEY}
-    return subprocess.run(
-        [CAREBOT, *args], env={**base, **env}, capture_output=True, text=True, timeout=120
-    )
+    return carebot(*args, env={**base, **env})
 
 
 def _counts(db: Path) -> list[int]:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 from openpyxl import Workbook
 
+from tests.bot.cli.in_process import carebot
 from tests.conftest import DATA_KEY
 
-CAREBOT = Path(sys.executable).with_name("carebot")
 HEADER = ["岗位名称", "招聘单位", "工作地点", "薪资待遇", "面向专业", "截止日期", "报名方式"]
 
 
@@ -22,8 +21,7 @@ def _environment(tmp_path: Path) -> dict[str, str]:
 
 
 def _carebot(*args: object, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    command = [str(CAREBOT), *map(str, args)]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    return carebot(*args, env=env)
 
 
 def _workbook(path: Path, rows: list[list[object]]) -> Path:

@@ -1,7 +1,9 @@
-"""The carebot command through its real entry point (a subprocess)."""
+"""The carebot command through its real entry point: in this process, except where the
+process is what is tested (two clock processes, `carebot serve`), a real `carebot`."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import subprocess
@@ -10,15 +12,26 @@ import threading
 from pathlib import Path
 
 from storage.crypto import validate_key
+from tests.bot.cli.in_process import carebot
 from tests.conftest import DATA_KEY
 
 CAREBOT = str(Path(sys.executable).with_name("carebot"))
 
 
-def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _environment(env: dict[str, str] | None) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("CAREBOT_")}
+    return {**base, **(env or {})}
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return carebot(*args, env=_environment(env))
+
+
+def _process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed executable, in a process of its own."""
+    command = [CAREBOT, *args]
     return subprocess.run(
-        [CAREBOT, *args], env={**base, **(env or {})}, capture_output=True, text=True, timeout=60
+        command, env=_environment(env), capture_output=True, text=True, timeout=60
     )
 
 
@@ -53,6 +66,23 @@ def test_invalid_settings_end_with_one_line_not_a_traceback(tmp_path: Path) -> N
     assert "CAREBOT_DATA_KEY" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_call_in_this_process_leaves_no_logging_setup_behind(tmp_path: Path) -> None:
+    """`outbox send` sets up logging (bot.logs.configure) before it finds the database not
+    migrated: its handler and levels belong to that call, as they would to its process."""
+    root, httpx = logging.getLogger(), logging.getLogger("httpx")
+    before = (list(root.handlers), root.level, httpx.level, dict(os.environ))
+    env = {
+        "CAREBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        "CAREBOT_DATA_KEY": DATA_KEY,
+        "CAREBOT_LOG_LEVEL": "DEBUG",
+    }
+
+    result = _run("outbox", "send", env=env)
+
+    assert result.returncode == 2 and "carebot db upgrade" in result.stderr
+    assert (list(root.handlers), root.level, httpx.level, dict(os.environ)) == before
+
+
 def test_outbox_status_counts_rows_and_errors(tmp_path: Path) -> None:
     db = tmp_path / "outbox.db"
     env = {"CAREBOT_DATABASE_URL": f"sqlite:///{db}", "CAREBOT_DATA_KEY": DATA_KEY}
@@ -84,9 +114,8 @@ def test_a_second_clock_stands_by(tmp_path: Path) -> None:
         "CAREBOT_SIMULATOR": "true",
     }
     assert _run("db", "upgrade", env=env).returncode == 0
-    base = {k: v for k, v in os.environ.items() if not k.startswith("CAREBOT_")}
     leader = subprocess.Popen(
-        [CAREBOT, "clock"], env={**base, **env}, stderr=subprocess.PIPE, text=True
+        [CAREBOT, "clock"], env=_environment(env), stderr=subprocess.PIPE, text=True
     )
     try:
         assert leader.stderr is not None
@@ -94,7 +123,7 @@ def test_a_second_clock_stands_by(tmp_path: Path) -> None:
         # Read the second clock's lines until it says it stands by: no fixed wait, so a slow
         # start on a loaded machine cannot make it miss the window.
         second = subprocess.Popen(
-            [CAREBOT, "clock"], env={**base, **env}, stderr=subprocess.PIPE, text=True
+            [CAREBOT, "clock"], env=_environment(env), stderr=subprocess.PIPE, text=True
         )
         guard = threading.Timer(60, second.terminate)  # a clock that never says it ends the read
         guard.start()
@@ -126,7 +155,8 @@ def test_serve_refuses_an_exposed_simulator_in_one_chinese_line(tmp_path: Path) 
         "CAREBOT_DATA_KEY": DATA_KEY,
         "CAREBOT_SIMULATOR": "true",
     }
-    result = _run("serve", "--host", "0.0.0.0", "--port", "8999", env=env)
+    # a process: were the refusal broken, the server would run (and be killed at the timeout)
+    result = _process("serve", "--host", "0.0.0.0", "--port", "8999", env=env)
 
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.bot.cli.in_process import carebot
 from tests.conftest import DATA_KEY
 from tests.fakes.roster_files import staff, student, write_xlsx
-
-CAREBOT = Path(sys.executable).with_name("carebot")
 
 
 def _environment(tmp_path: Path) -> dict[str, str]:
@@ -20,8 +18,7 @@ def _environment(tmp_path: Path) -> dict[str, str]:
 
 
 def _carebot(*args: object, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    command = [str(CAREBOT), *map(str, args)]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    return carebot(*args, env=env)
 
 
 def test_template_examples_are_refused_through_the_command(tmp_path: Path) -> None:

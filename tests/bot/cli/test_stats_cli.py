@@ -7,7 +7,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,6 @@ from tests.bot.cli.in_process import carebot
 from tests.conftest import DATA_KEY
 from tests.handlers.reports.stats_roster import build_counted
 
-CAREBOT = Path(sys.executable).with_name("carebot")
 RANGE = ("--from", "2026-09-07", "--to", "2027-01-17")
 
 
