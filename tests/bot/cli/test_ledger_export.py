@@ -69,9 +69,9 @@ def test_exports_for_admins_and_refusals_for_the_rest(tmp_path: Path) -> None:
     )
 
     assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout.strip() == f"台账已导出到 {ledger}，共 2 名学生。文件仅限工作使用。"
+    assert done.stdout.strip() == f"台账已导出到 {ledger}，共 3 名学生。文件仅限工作使用。"
     book = load_workbook(BytesIO(ledger.read_bytes()))
-    assert book["家庭经济困难"]["B4"].value == "张三"
+    assert [book["家庭经济困难"][f"B{row}"].value for row in (4, 5)] == ["孙七", "张三"]
     assert book["家庭经济困难"].oddHeader.right.text.startswith("导出：周院长 A001 ")
     assert (filed.returncode, filed.stderr) == (0, "")
     doc = Document(BytesIO(case.read_bytes()))
@@ -80,7 +80,7 @@ def test_exports_for_admins_and_refusals_for_the_rest(tmp_path: Path) -> None:
         assert refused.returncode == 1 and refused.stderr.startswith("无权限")
     assert not (tmp_path / "x.xlsx").exists() and not (tmp_path / "y.docx").exists()
     assert asyncio.run(_audit(url)) == [
-        ("export_ledger", "cli", "semester=2026-2027学年第一学期 college=计算机学院 students=2"),
+        ("export_ledger", "cli", "semester=2026-2027学年第一学期 college=计算机学院 students=3"),
         ("export_casefile", "cli", None),
         ("denied_export", "cli", "export_denied by=T001"),
         ("denied_export", "cli", "export_denied by=A001"),
