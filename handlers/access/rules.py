@@ -1,9 +1,12 @@
-"""The one place that decides who may see or do what; every handler asks here."""
+"""The one place that decides who may see or do what; every handler asks here. The reach of
+each role for each action is the table in handlers/access/matrix.py; the rules read it."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+from handlers.access import matrix
+from handlers.access.matrix import Action
 from storage.models import PersonKind, Role, TeamRole
 from storage.outreach.audience import Scope
 
@@ -35,7 +38,7 @@ def may_see_sensitive(roles: frozenset[str]) -> bool:
 
 def may_receive_ledger(roles: frozenset[str]) -> bool:
     """The ledger goes only to admins (seed 001 §三.1)."""
-    return bool(roles & ADMIN_ROLES)
+    return matrix.allowed(roles, Action.EXPORT_LEDGER) > matrix.Scope.NONE
 
 
 def help_sections(roles: frozenset[str]) -> list[str]:
@@ -67,13 +70,9 @@ def student_view(
     roles: frozenset[str], *, seats: frozenset[str], same_college: bool
 ) -> View | None:
     """`seats`: the viewer's seats in this student's 1+1+1 team (possibly none)."""
-    if seats & {TeamRole.ACADEMIC_MENTOR, TeamRole.STUDENT_AFFAIRS}:
+    if matrix.reaches(roles, Action.VIEW_SENSITIVE, seats=seats, same_college=same_college):
         return View.FULL
-    if roles & {Role.SCHOOL_ADMIN, Role.PSYCH_CENTER}:
-        return View.FULL
-    if Role.COLLEGE_ADMIN in roles and same_college:
-        return View.FULL
-    if TeamRole.PEER_MENTOR in seats:
+    if matrix.reaches(roles, Action.VIEW_BASIC, seats=seats, same_college=same_college):
         return View.BASIC
     return None
 
@@ -87,28 +86,26 @@ def grants_wide_access(role: str) -> bool:
 
 def may_log_visit(seats: frozenset[str]) -> bool:
     """Only members of the student's own team record visits."""
-    return bool(seats)
+    return bool(seats & matrix.seats_for(Action.LOG_VISIT))
 
 
 def may_edit_case_file(seats: frozenset[str]) -> bool:
     """档案 sections, 摸排 and 恢复建档's counterpart: only the student's student-affairs
     teacher writes the case file (others with a full view read it)."""
-    return TeamRole.STUDENT_AFFAIRS in seats
+    return bool(seats & matrix.seats_for(Action.EDIT_CASE_FILE))
 
 
 def may_propose_closing(roles: frozenset[str], *, seats: frozenset[str]) -> bool:
     """`建议撤销建档`: a staff member on the student's team (academic mentor or student-affairs
     teacher); never a peer mentor."""
-    return is_staff(roles) and bool(seats & {TeamRole.ACADEMIC_MENTOR, TeamRole.STUDENT_AFFAIRS})
+    return is_staff(roles) and bool(seats & matrix.seats_for(Action.PROPOSE_CLOSING))
 
 
 def may_decide_closing(roles: frozenset[str], *, seats: frozenset[str], same_college: bool) -> bool:
     """`批准` / `驳回` a closing proposal and `恢复建档`: the student's student-affairs teacher
     (their own proposal too: proposing and approving are two deliberate steps), or an admin
     of the student's college or the school (when the seat is empty or the teacher away)."""
-    if TeamRole.STUDENT_AFFAIRS in seats:
-        return True
-    return Role.SCHOOL_ADMIN in roles or (Role.COLLEGE_ADMIN in roles and same_college)
+    return matrix.reaches(roles, Action.APPROVE_CLOSING, seats=seats, same_college=same_college)
 
 
 def is_peer_only(roles: frozenset[str]) -> bool:
@@ -141,11 +138,20 @@ def broadcast_scope(roles: frozenset[str], *, person_id: int, college: str | Non
     """Whom a person may broadcast to: a school admin everyone, a college admin their college,
     a counsellor or class teacher the students whose student-affairs teacher they are;
     anyone else nobody (`Scope().nobody`)."""
-    if Role.SCHOOL_ADMIN in roles:
+    return _audience(roles, Action.BROADCAST, person_id=person_id, college=college)
+
+
+def _audience(
+    roles: frozenset[str], action: Action, *, person_id: int, college: str | None
+) -> Scope:
+    """The widest audience the matrix gives for `action` that applies: OWN_COLLEGE needs a
+    college on file; OWN_STUDENTS are those whose student-affairs teacher the person is."""
+    held = matrix.held(roles, action)
+    if matrix.Scope.ALL in held:
         return Scope(everyone=True)
-    if Role.COLLEGE_ADMIN in roles and college:
+    if matrix.Scope.OWN_COLLEGE in held and college:
         return Scope(college=college)
-    if roles & {Role.COUNSELLOR, Role.CLASS_TEACHER}:
+    if matrix.Scope.OWN_STUDENTS in held:
         return Scope(student_affairs_of=person_id)
     return Scope()
 
@@ -155,15 +161,13 @@ def may_approve_broadcast(roles: frozenset[str], *, own: bool, same_college: boo
     college, who is not the sender."""
     if own:
         return False
-    return Role.SCHOOL_ADMIN in roles or (Role.COLLEGE_ADMIN in roles and same_college)
-
-
-JOB_PUBLISHER_ROLES = frozenset({Role.CAREER_GUIDANCE, *ADMIN_ROLES})
+    scope = matrix.allowed(roles, Action.APPROVE_BROADCAST)
+    return scope is matrix.Scope.ALL or (scope is matrix.Scope.OWN_COLLEGE and same_college)
 
 
 def may_publish_jobs(roles: frozenset[str]) -> bool:
     """`发布岗位` and the jobs import: employment officers (就业指导) and admins."""
-    return bool(roles & JOB_PUBLISHER_ROLES)
+    return matrix.allowed(roles, Action.PUBLISH_JOBS) > matrix.Scope.NONE
 
 
 def may_push_job(roles: frozenset[str], *, published_it: bool) -> bool:
@@ -171,17 +175,13 @@ def may_push_job(roles: frozenset[str], *, published_it: bool) -> bool:
     for a posting nobody published in the chat (imported)."""
     if not may_publish_jobs(roles):
         return False
-    return published_it or bool(roles & {Role.SCHOOL_ADMIN, Role.CAREER_GUIDANCE})
+    return published_it or matrix.allowed(roles, Action.PUBLISH_JOBS) is matrix.Scope.ALL
 
 
 def job_push_scope(roles: frozenset[str], *, college: str | None) -> Scope:
     """Whom a posting may be pushed to: the whole school for employment officers and school
     admins, their college for a college admin (none without one)."""
-    if roles & {Role.SCHOOL_ADMIN, Role.CAREER_GUIDANCE}:
-        return Scope(everyone=True)
-    if Role.COLLEGE_ADMIN in roles and college:
-        return Scope(college=college)
-    return Scope()
+    return _audience(roles, Action.PUBLISH_JOBS, person_id=0, college=college)
 
 
 def may_apply_for_job(kind: str) -> bool:
@@ -213,20 +213,18 @@ def may_decide_aid(person_id: int, *, routed_to: int | None) -> bool:
 def aid_scope(roles: frozenset[str], *, person_id: int, college: str | None) -> Scope:
     """`发布资助`: admins and counsellors / class teachers, for the students they may
     broadcast to (the whole school, their college, or the students whose 学工教师 they are)."""
-    return broadcast_scope(roles, person_id=person_id, college=college)
+    return _audience(roles, Action.PUBLISH_AID, person_id=person_id, college=college)
 
 
 def survey_scope(roles: frozenset[str], *, person_id: int, college: str | None) -> Scope:
     """Whom a person may send a survey to: employment officers the whole school (the
     employment surveys are theirs), everyone else as for a broadcast."""
-    if Role.CAREER_GUIDANCE in roles:
-        return Scope(everyone=True)
-    return broadcast_scope(roles, person_id=person_id, college=college)
+    return _audience(roles, Action.RUN_SURVEYS, person_id=person_id, college=college)
 
 
 def may_see_survey_results(roles: frozenset[str], *, sent_it: bool) -> bool:
     """`调查结果 N` and the export: the sender, school admins and employment officers."""
-    return sent_it or bool(roles & {Role.SCHOOL_ADMIN, Role.CAREER_GUIDANCE})
+    return sent_it or matrix.allowed(roles, Action.RUN_SURVEYS) is matrix.Scope.ALL
 
 
 NETWORK_ROLES = frozenset({Role.PSYCH_COMMITTEE, Role.DORM_HEAD})
@@ -257,21 +255,26 @@ def receives_academic_warning(seat: str, *, staff: bool) -> bool:
     return staff and seat in ACADEMIC_WARNING_SEATS
 
 
-def may_export(roles: frozenset[str], *, college: str | None, own_college: str | None) -> bool:
-    """The ledger and the 档案表 (built on `may_receive_ledger`): a school admin anything, a
+def may_export(
+    roles: frozenset[str],
+    *,
+    college: str | None,
+    own_college: str | None,
+    action: Action = Action.EXPORT_LEDGER,
+) -> bool:
+    """The ledger and the 档案表 (their rows in the matrix are one): a school admin anything, a
     college admin their own college only (`college`: the ledger's or the student's; None for
     the whole school); anyone else nothing (seed 001 §三.1)."""
-    if not may_receive_ledger(roles):
-        return False
-    if Role.SCHOOL_ADMIN in roles:
+    scope = matrix.allowed(roles, action)
+    if scope is matrix.Scope.ALL:
         return True
-    return bool(own_college) and college == own_college
+    return scope is matrix.Scope.OWN_COLLEGE and bool(own_college) and college == own_college
 
 
 def may_see_stats(roles: frozenset[str], *, college: str | None, own_college: str | None) -> bool:
     """统计 (categories are sensitive): the same reach as the ledger: a school admin the school
     or any college, a college admin their own college only (`college` None: the whole school)."""
-    return may_export(roles, college=college, own_college=own_college)
+    return may_export(roles, college=college, own_college=own_college, action=Action.STATISTICS)
 
 
 def stats_college(

@@ -24,6 +24,8 @@ Prefill = dict[str, tuple[Any, str]]
 async def start_log(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
     mine = await visit_queries.assigned_students(ctx.session, who.person_id)
     if not mine:
+        if args:  # 记录 张三 with no students of one's own: as for a student not one's own
+            return await _not_mine(who, ctx, args.split()[0])
         return [text(render("visit_no_students"))]
     prefill: Prefill = {}
     notes: list[Outbound] = []

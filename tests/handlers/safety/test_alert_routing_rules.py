@@ -258,7 +258,7 @@ async def test_handling_a_missing_alert_is_refused_and_audited(
 ) -> None:
     [reply] = await alerts.acknowledge(ctx(session, clock), who(people["T101"]), 999)
 
-    assert reply == Outbound(kind="text", text="这条提醒不是发给你的，无法标记处理。")
+    assert reply == Outbound(kind="text", text="无权限：这条提醒不是发给你的，无法标记处理。")
     [entry] = await audit(session, "denied_alert_ack")
     assert (entry.actor_id, entry.subject_id, entry.detail) == (
         people["T101"].id,
