@@ -85,6 +85,9 @@ async def _decide(ctx: Context, who: Identity, args: str, *, approved: bool) -> 
     await applications.decide(
         ctx.session, application, approved=approved, note=remark, by=who.person_id, now=ctx.now
     )
+    await audit.record(ctx.session, action="aid_approved" if approved else "aid_declined",
+                       at=ctx.now, actor_id=who.person_id, subject_id=application.student_id,
+                       detail=f"application {application.id}")  # fmt: skip
     await _tell_student(ctx, application, teacher=who.person)
     student = await ctx.session.get(Person, application.student_id)
     return [text(render("aid_decided", application=application, student=student))]

@@ -10,6 +10,7 @@ from handlers.care import students, visit_start, weekly
 from handlers.careers import commands as careers
 from handlers.cases import commands as cases
 from handlers.context import Context
+from handlers.conversation import privacy
 from handlers.conversation.answers import normalise, number_of, word_of
 from handlers.conversation.command import Command, Matched
 from handlers.envelopes import Inbound, Outbound, text
@@ -42,6 +43,7 @@ CORE = (
     Command(show_help, words=frozenset({"帮助", "help", "?"}), interrupts_form=False),
     Command(show_help, words=frozenset({"菜单"})),
     Command(whoami, words=frozenset({"我是谁"})),
+    Command(privacy.show, words=frozenset({"隐私"})),
     Command(students.my_students, words=frozenset({"我的学生"})),
     Command(students.undo, words=frozenset({"撤销"})),
     Command(weekly.start, words=frozenset({"周报"}), starts_form=True),

@@ -17,7 +17,7 @@ from handlers.care import weekly
 from handlers.careers import commands as careers
 from handlers.cases import commands as cases
 from handlers.context import Context
-from handlers.conversation import answers, commands, forms
+from handlers.conversation import answers, commands, forms, privacy
 from handlers.conversation.command import Matched
 from handlers.envelopes import Inbound, Outbound, text
 from handlers.outreach import commands as outreach
@@ -76,8 +76,15 @@ def apology() -> list[Outbound]:
 
 
 async def answer(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:
-    """The replies to a known person's message. Errors propagate: the dispatcher rolls the
-    whole transaction back and answers with `apology()` instead."""
+    """The replies to a known person's message, then (a student's first message only) the
+    privacy notice. Errors propagate: the dispatcher rolls the whole transaction back and
+    answers with `apology()` instead."""
+    with audit.channel_of(inbound.channel):
+        replies = await _answer(inbound, who, ctx)
+        return replies + await privacy.first_notice(who, ctx)
+
+
+async def _answer(inbound: Inbound, who: Identity, ctx: Context) -> list[Outbound]:
     row = who.draft
     if row is None and who.conversing:
         row = await conversations.load(

@@ -221,4 +221,5 @@ def _detail(report: ImportReport) -> str:
         }
         for kind, c in report.kinds.items()
     }
-    return json.dumps(counts, sort_keys=True)
+    # staff whose roles the import gave or took: who may see what changed with it
+    return json.dumps(counts | {"role_changes": len(report.roles)}, sort_keys=True)
