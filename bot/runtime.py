@@ -60,7 +60,11 @@ def build_senders(
 async def open_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
     """The engine, once the database is migrated and CAREBOT_DATA_KEY is the key its data is
     encrypted with (storage.keycheck.DataKeyError otherwise): nothing is written before."""
-    engine = make_engine(settings.database_url, data_key=settings.data_key.get_secret_value())
+    engine = make_engine(
+        settings.database_url,
+        data_key=settings.data_key.get_secret_value(),
+        previous_key=settings.previous_data_key,
+    )
     try:
         async with make_sessionmaker(engine)() as session:
             await require_key(session)
@@ -82,5 +86,8 @@ async def open_runtime(
         lease = timedelta(seconds=settings.outbox_lease_seconds)
         outbox = OutboxSender(sessions=sessions, clock=clock, senders=senders, lease=lease)
         key = settings.data_key.get_secret_value()
-        async with open_reader(settings.database_url, data_key=key) as reader:
+        previous = settings.previous_data_key
+        async with open_reader(
+            settings.database_url, data_key=key, previous_key=previous
+        ) as reader:
             yield Runtime(settings, clock, engine, sessions, http, senders, outbox, reader)

@@ -1,14 +1,16 @@
 """Field encryption at rest: Fernet (AES-128-CBC + HMAC) bound to an engine's dialect.
 
 The cipher hangs off the SQLAlchemy dialect of the engine that owns it, so the key is configured
-per engine at run time and nothing global is created at import time.
+per engine at run time and nothing global is created at import time. During a key rotation
+(storage/rotation.py) the previous key is bound too: values under either key decrypt, new
+writes use the current key (MultiFernet).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import Dialect, Text
 from sqlalchemy.types import TypeDecorator
 
@@ -36,15 +38,22 @@ def validate_key(key: str) -> Fernet:
         ) from exc
 
 
-def bind_cipher(dialect: Dialect, key: str) -> None:
-    setattr(dialect, _CIPHER_ATTR, validate_key(key))
+def bind_cipher(dialect: Dialect, key: str, *, previous: str | None = None) -> None:
+    """Bind the data key, and while rotating the previous one, to `dialect`."""
+    current = validate_key(key)
+    older = [validate_key(previous)] if previous else []
+    setattr(dialect, _CIPHER_ATTR, (current, MultiFernet([current, *older])))
 
 
-def _cipher(dialect: Dialect) -> Fernet:
-    cipher = getattr(dialect, _CIPHER_ATTR, None)
-    if cipher is None:
+def _ciphers(dialect: Dialect) -> tuple[Fernet, MultiFernet]:
+    ciphers = getattr(dialect, _CIPHER_ATTR, None)
+    if ciphers is None:
         raise RuntimeError("no data key bound to this engine; use storage.db.make_engine")
-    return cipher  # type: ignore[no-any-return]
+    return ciphers  # type: ignore[no-any-return]
+
+
+def _cipher(dialect: Dialect) -> MultiFernet:
+    return _ciphers(dialect)[1]
 
 
 def encrypt(dialect: Dialect, value: str) -> str:
@@ -57,6 +66,22 @@ def decrypt(dialect: Dialect, token: str) -> str:
         return _cipher(dialect).decrypt(token.encode("ascii")).decode("utf-8")
     except InvalidToken as exc:
         raise DecryptionError("stored value does not decrypt with CAREBOT_DATA_KEY") from exc
+
+
+def rotate(dialect: Dialect, token: str) -> str | None:
+    """`token` re-encrypted under the current key; None when it is under that key already
+    (DecryptionError when no bound key reads it). The value itself is never returned."""
+    current, either = _ciphers(dialect)
+    raw = token.encode("ascii")
+    try:
+        current.decrypt(raw)
+        return None
+    except InvalidToken:
+        pass
+    try:
+        return either.rotate(raw).decode("ascii")
+    except InvalidToken as exc:
+        raise DecryptionError("stored value decrypts with neither data key") from exc
 
 
 class EncryptedText(TypeDecorator[str]):

@@ -68,6 +68,7 @@ def make_engine(
     url: str,
     *,
     data_key: str,
+    previous_key: str | None = None,
     echo: bool = False,
     sqlite_immediate: bool = True,
     read_only: bool = False,
@@ -76,7 +77,8 @@ def make_engine(
 
     `sqlite_immediate=False` is for read-mostly tooling (tests inspecting the database) that
     must not hold SQLite's write lock while the service under test works. `read_only=True`
-    (storage/reading.py) refuses every write on its connections and never takes the lock."""
+    (storage/reading.py) refuses every write on its connections and never takes the lock.
+    `previous_key` (during a key rotation) still decrypts; writes use `data_key`."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -108,7 +110,7 @@ def make_engine(
             hide_parameters=True,
             connect_args={"server_settings": READ_ONLY_POSTGRESQL} if read_only else {},
         )
-    bind_cipher(engine.sync_engine.dialect, data_key)
+    bind_cipher(engine.sync_engine.dialect, data_key, previous=previous_key)
     return engine
 
 

@@ -58,7 +58,7 @@ async def check_key(session: AsyncSession) -> KeyState:
 
 async def _stored_data(connection: AsyncConnection) -> KeyState:
     """Before the canary: the first encrypted value found decides (DecryptionError if not)."""
-    for column in _encrypted_columns():
+    for column in encrypted_columns():
         found = await connection.execute(select(column).where(column.is_not(None)).limit(1))
         if found.first() is not None:
             return KeyState.MATCHES
@@ -81,10 +81,20 @@ async def record_key(session: AsyncSession) -> None:
         await connection.execute(table.insert().values(canary=encrypt(connection.dialect, CANARY)))
 
 
+async def rewrite_key(session: AsyncSession) -> None:
+    """The canary under the session's current key: the last step of a key rotation, after
+    which the previous key alone is refused."""
+    connection = await session.connection()
+    table = _table()
+    await connection.execute(table.delete())
+    await connection.execute(table.insert().values(canary=encrypt(connection.dialect, CANARY)))
+
+
 def _table() -> Table:
     return KeyCheck.__table__  # type: ignore[attr-defined,no-any-return]
 
 
-def _encrypted_columns() -> Iterator[Column[Any]]:
+def encrypted_columns() -> Iterator[Column[Any]]:
+    """Every EncryptedText column of every table, from the models' metadata."""
     for table in SQLModel.metadata.sorted_tables:
         yield from (c for c in table.columns if isinstance(c.type, EncryptedText))

@@ -118,9 +118,12 @@ def no_full_collections() -> Iterator[None]:
 
 
 @asynccontextmanager
-async def open_reader(url: str, *, data_key: str) -> AsyncIterator[Reader]:
+async def open_reader(
+    url: str, *, data_key: str, previous_key: str | None = None
+) -> AsyncIterator[Reader]:
     """A started reader for the database at `url`, closed on exit."""
-    reader = ThreadReader(make_engine(url, data_key=data_key, read_only=True))
+    engine = make_engine(url, data_key=data_key, previous_key=previous_key, read_only=True)
+    reader = ThreadReader(engine)
     reader.start()
     try:
         yield reader

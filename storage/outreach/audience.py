@@ -148,6 +148,7 @@ async def _matching(
 async def _student_query(session: AsyncSession, filters: Filters, within: Scope) -> Select[Any]:
     person = Person.__table__.c  # type: ignore[attr-defined]
     query = select(person.id).where(person.kind == PersonKind.STUDENT)
+    query = query.where(person.archived_at.is_(None))  # archived by retention: never addressed
     if within.college is not None and not within.everyone:
         query = query.where(person.college == within.college)
     if within.student_affairs_of is not None and not within.everyone:

@@ -1,8 +1,8 @@
 """The admin's command line answers in Chinese: help pages, usage errors, settings, policy files.
 
-Every case goes through `bot.cli.main.main`, the `carebot` entry point: a representative set in a
-subprocess of the real executable (side by side: each one spends a second or two importing),
-the rest in this process, where a call costs milliseconds.
+Every case goes through `bot.cli.main.main`, the `carebot` entry point: the tests named "the
+executable" in a subprocess of the real executable (side by side: each one spends a second or
+two importing), the rest in this process, where a call costs milliseconds.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typer.main import get_command
 
 from bot.cli import main as cli
 from bot.cli.usage import run
+from tests.bot.cli import in_process
 from tests.conftest import DATA_KEY
 
 CAREBOT = str(Path(sys.executable).with_name("carebot"))
@@ -55,17 +56,28 @@ def _commands() -> list[tuple[str, ...]]:
 COMMANDS = _commands()
 
 
-def _run(*args: str | Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _process_env(env: dict[str, str]) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("CAREBOT_")}
+    return {**base, "COLUMNS": "200", **env}
+
+
+def _run(*args: str | Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     command = [CAREBOT, *map(str, args)]
     return subprocess.run(
-        command, env={**base, "COLUMNS": "200", **env}, capture_output=True, text=True, timeout=60
+        command, env=_process_env(env), capture_output=True, text=True, timeout=60
     )
 
 
 def _run_all(runs: list[Run]) -> list[Result]:
+    """Each run by the executable, in processes side by side."""
     with ThreadPoolExecutor(max_workers=8) as pool:
         done = list(pool.map(lambda run: _run(*run[0], env=run[1]), runs))
+    return [(result.returncode, result.stdout, result.stderr) for result in done]
+
+
+def _in_process(runs: list[Run]) -> list[Result]:
+    """Each run in this process, under the environment a process would have had."""
+    done = [in_process.carebot(*args, env=_process_env(env)) for args, env in runs]
     return [(result.returncode, result.stdout, result.stderr) for result in done]
 
 
@@ -132,7 +144,7 @@ USAGE_ERRORS = [
     (("roster", "import"), "carebot：还缺少 FILES（名单文件"),
     (("demo", "--students", "3"), "carebot：--students 的值「3」不对：应是不小于 50 的整数。"),
     (("policy", "check", "--today", "2026-13-01"), "carebot：--today 的值「2026-13-01」不对："),
-    (("rostr",), "carebot：没有「rostr」这个命令，您是不是想用 roster。"),
+    (("rostr",), "carebot：没有「rostr」这个命令，您是不是想用 roster、restore。"),
     (("remind", "extra"), "carebot：多写了「extra」，这个命令用不到它"),
     (("demo", "--seed"), "carebot：选项 --seed 后面要写一个值。"),
     (("demo", "--if-empty=yes"), "carebot：选项 --if-empty 是开关，后面不用写值。"),
@@ -215,7 +227,7 @@ def test_settings_errors_name_the_variable_and_advise_by_whether_data_exists(
         for name, value in _env(loaded).items():
             env.setenv(name, value)
         assert carebot("db", "upgrade")[0] == 0
-    new_none, old_bad = _run_all(
+    new_none, old_bad = _in_process(
         [
             (("outbox", "status"), _env(fresh, key=None)),
             (("roster", "import", "x.xlsx"), _env(loaded, key=DATA_KEY[:-2])),
@@ -287,7 +299,7 @@ def test_policy_check_reports_every_finding_of_an_office_edited_file(
     folder.mkdir()
     files = [dates, gbk, quotes, syntax, folder]
 
-    encoded, quoted = _run_all(
+    encoded, quoted = _in_process(
         [(("policy", "check", "--file", file), {}) for file in (gbk, quotes)]
     )
     results = [carebot("policy", "check", "--file", dates), encoded, quoted]
@@ -333,7 +345,7 @@ def test_bad_revisions_and_a_folder_for_a_file_are_one_line_each(
         (("roster", "template", "--force", folder), _env(db)),
     ]
 
-    head_far, template = _run_all(runs)
+    head_far, template = _in_process(runs)
     for name, value in _env(db).items():
         monkeypatch.setenv(name, value)
     others = [carebot("db", "upgrade", "--revision", r) for r in ("head-99", "0001-3", "base+60")]
