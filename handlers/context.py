@@ -39,6 +39,8 @@ class HandlerConfig:
     alert_escalation: timedelta = timedelta(hours=2)
     broadcast_approval_over: int = 500
     """A broadcast to more people than this needs a second admin's 批准."""
+    rate_limit_per_minute: int = 20
+    """Messages a person may send a minute before one notice and silence (0: no limit)."""
     policy: Policy | None = None
     """The validated policy file; None means the shipped defaults."""
     account_match: Mapping[str, AccountMatch] = field(default_factory=dict)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +22,8 @@ class Identity:
     """False when no form was open as the message arrived: nothing to load."""
     draft: Draft | None = None
     """The open form, read with the identity; None means look it up if `conversing`."""
+    answered_recently: int = 0
+    """Their messages answered since the lookup's `answered_since` (the rate limit's count)."""
 
     @property
     def person_id(self) -> int:
@@ -30,7 +33,13 @@ class Identity:
 
 def _identity(found: senders.Found) -> Identity:
     draft = found.draft
-    return Identity(found.person, found.roles, conversing=draft is not None, draft=draft)
+    return Identity(
+        found.person,
+        found.roles,
+        conversing=draft is not None,
+        draft=draft,
+        answered_recently=found.answered,
+    )
 
 
 async def identify(
@@ -46,8 +55,16 @@ async def identify(
 
 
 async def identify_many(
-    session: AsyncSession, *, channel: str, accounts: Sequence[str], match: AccountMatch
+    session: AsyncSession,
+    *,
+    channel: str,
+    accounts: Sequence[str],
+    match: AccountMatch,
+    answered_since: datetime | None = None,
 ) -> dict[str, Identity]:
-    """Identities by `senders.lookup_key(account, match=match)`; strangers are absent."""
-    found = await senders.identify_many(session, channel=channel, accounts=accounts, match=match)
+    """Identities by `senders.lookup_key(account, match=match)`; strangers are absent.
+    `answered_since`: count each one's messages answered since then (`answered_recently`)."""
+    found = await senders.identify_many(
+        session, channel=channel, accounts=accounts, match=match, answered_since=answered_since
+    )
     return {key: _identity(each) for key, each in found.items()}

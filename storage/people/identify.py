@@ -4,6 +4,7 @@ is open, for one account or for every sender of a batch in one round trip."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from enum import StrEnum
 from functools import cache
 from typing import Any, NamedTuple
@@ -13,6 +14,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.messaging.conversations import DRAFT_COLUMNS, Draft, draft_of
+from storage.messaging.inbound_rate import answered_count, answered_params
 from storage.models import (
     Conversation,
     MessengerAccount,
@@ -29,6 +31,9 @@ class Found(NamedTuple):
     roles: frozenset[str]
     draft: Draft | None
     """The form open for this person on the channel asked about, read in the same query."""
+    answered: int = 0
+    """Their messages on the channel answered since the `answered_since` asked about (the
+    rate limit's count, storage/messaging/inbound_rate.py), read in the same query."""
 
 
 class AccountMatch(StrEnum):
@@ -62,9 +67,11 @@ async def identify_many(
     channel: str,
     accounts: Sequence[str],
     match: AccountMatch = AccountMatch.MESSENGER_ACCOUNT,
+    answered_since: datetime | None = None,
 ) -> dict[str, Found]:
     """Senders by `lookup_key`; unknown accounts are absent. `channel` picks the messenger
-    accounts (for MESSENGER_ACCOUNT) and the open form; `match` comes from the channel.
+    accounts (for MESSENGER_ACCOUNT) and the open form; `match` comes from the channel;
+    `answered_since` (None: not wanted) counts each sender's recently answered messages.
 
     This runs for every inbound message, so it is a Core query (no ORM identity map, a tenth
     of the cost) and the person is a detached snapshot without the encrypted contact columns:
@@ -73,9 +80,10 @@ async def identify_many(
     keys = sorted({lookup_key(account, match=match) for account in accounts})
     by_code = match is AccountMatch.ROSTER_CODE
     query = _identify_query(by_code=by_code, many=len(keys) > 1)
-    params = {"keys": keys} if len(keys) > 1 else {"key": keys[0]}
+    params: dict[str, Any] = {"keys": keys} if len(keys) > 1 else {"key": keys[0]}
+    params |= {"channel": channel, **answered_params(channel, answered_since)}
     connection = await session.connection()
-    result = await connection.execute(query, params | {"channel": channel})
+    result = await connection.execute(query, params)
     grouped: dict[str, list[Any]] = {}
     for row in result:
         grouped.setdefault(row.lookup, []).append(row)
@@ -87,7 +95,8 @@ def _found(rows: list[Any]) -> Found:
     person = snapshot.person_of(first)
     stored = (row.role for row in rows if row.role is not None)
     roles = with_derived(stored, kind=person.kind, peer_seat=bool(first.is_peer))
-    return Found(person, roles, draft_of(first, offset=len(snapshot.FIELDS) + 2))
+    draft = draft_of(first, offset=len(snapshot.FIELDS) + 2)
+    return Found(person, roles, draft, int(first.answered))
 
 
 @cache
@@ -104,6 +113,7 @@ def _identify_query(*, by_code: bool, many: bool) -> Any:
             is_peer,
             *DRAFT_COLUMNS,
             lookup.label("lookup"),
+            answered_count(person.id).label("answered"),
         )
         .select_from(Person)
         .outerjoin(PersonRole, col(PersonRole.person_id) == person.id)
@@ -117,6 +127,7 @@ def _identify_query(*, by_code: bool, many: bool) -> Any:
         .where(
             lookup.in_(bindparam("keys", expanding=True)) if many else lookup == bindparam("key")
         )
+        .where(person.archived_at.is_(None))  # archived by retention (storage/retention.py)
     )
     if by_code:
         return query
