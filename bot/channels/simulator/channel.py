@@ -89,7 +89,9 @@ def _reply(item: Delivered) -> dict[str, Any]:
     return {"id": item.outbox_id, **item.message.to_payload()}
 
 
-router = APIRouter(prefix="/sim", dependencies=[Depends(_guard)])
+REFUSED: dict[int | str, dict[str, Any]] = {403: {"description": "Not local, or a bad token"}}
+UNKNOWN: dict[int | str, dict[str, Any]] = {404: {"description": "No such person or file"}}
+router = APIRouter(prefix="/sim", dependencies=[Depends(_guard)], responses=REFUSED)
 assets = APIRouter(prefix="/sim/static")  # the page's CSS and JS hold nothing private
 
 
@@ -107,7 +109,7 @@ async def page() -> HTMLResponse:
     return HTMLResponse(html)
 
 
-@assets.get("/{name}")
+@assets.get("/{name}", responses=UNKNOWN)
 async def static(name: str) -> Response:
     if name not in STATIC:
         raise HTTPException(status_code=404)
@@ -136,7 +138,7 @@ async def people(dispatcher: Dispatch) -> dict[str, Any]:
     }
 
 
-@router.post("/api/send")
+@router.post("/api/send", responses={400: {"description": "The body is not JSON"}})
 async def send(body: SendRequest, dispatcher: Dispatch) -> dict[str, Any]:
     inbound = Inbound(
         channel=SIMULATOR.name,
@@ -150,7 +152,7 @@ async def send(body: SendRequest, dispatcher: Dispatch) -> dict[str, Any]:
     return {"replies": [_reply(item) for item in outcome.replies]}
 
 
-@router.get("/api/inbox")
+@router.get("/api/inbox", responses=UNKNOWN)
 async def inbox(
     dispatcher: Dispatch, user: Annotated[str, Query(min_length=1)], after: int = 0
 ) -> dict[str, Any]:

@@ -51,7 +51,10 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.wecom = WeComCallback(envelope=envelope, max_skew=settings.wecom_max_clock_skew)
     passive = settings.wecom_passive_seconds
     app.state.wecom.timing = Timing(passive=passive, claimed=passive + 0.8)
-    app.add_api_route(PATH, verify_url, methods=["GET"], response_class=PlainTextResponse)
+    # Both methods are described in the schema by bot.channels.wecom.schema.PATHS.
+    app.add_api_route(
+        PATH, verify_url, methods=["GET"], response_class=PlainTextResponse, include_in_schema=False
+    )
     # A plain Starlette route: this path runs for every message, and FastAPI's dependency
     # solving and response validation add a tenth of its cost for nothing it uses.
     app.add_route(PATH, receive, methods=["POST"], include_in_schema=False)
