@@ -18,7 +18,7 @@ import asyncio
 import logging
 import random
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -89,6 +89,8 @@ class OutboxSender:
         self._gate = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._recorder: Batcher[list[outbox.Outcome], None] = Batcher(self._write)
+        self.on_send_failed: Callable[[str, str | None], None] = lambda channel, error: None
+        """Told (channel, error) for each recipient a send did not reach (bot/metrics.py)."""
 
     def wake(self) -> None:
         """Rows were queued: send them now rather than at the next sweep."""
@@ -133,27 +135,41 @@ class OutboxSender:
             if not rows:
                 return []
             fresh = [row for row in rows if row.batch_id is None]
-            held = await self._hold_back(session, fresh, now)
+            resent = [row for row in rows if row.batch_id is not None]
+            held = await self._hold_back(session, fresh, now, resent=resent)
             batches = self._batches([row for row in rows if row.id not in held])
             await outbox.assign_batches(session, _new_batch_ids(batches, rows))
             return batches
 
     async def _hold_back(
-        self, session: AsyncSession, rows: list[outbox.Leased], now: datetime
+        self,
+        session: AsyncSession,
+        rows: list[outbox.Leased],
+        now: datetime,
+        *,
+        resent: Sequence[outbox.Leased] = (),
     ) -> set[int]:
-        """Keep each member under the platform's per-minute cap (WeCom drops the excess)."""
+        """Keep each member under the platform's per-minute cap (WeCom drops the excess).
+        Kept batches leave whole, never held back, so they count: the ones resent now and the
+        ones due again within the minute (a slot given back after a failure is given twice)."""
         until: dict[int, datetime] = {}
         for channel, sender in self.senders.items():
             cap = sender.per_member_per_minute
             mine = [row for row in rows if row.channel == channel]
             if cap is None or not mine:
                 continue
+            members = sorted({row.recipient for row in mine})
             recent = await outbox.recent_sends(
-                session,
-                channel=channel,
-                recipients=sorted({row.recipient for row in mine}),
-                since=now - WINDOW,
+                session, channel=channel, recipients=members, since=now - WINDOW
             )
+            kept = await outbox.kept_retries(
+                session, channel=channel, recipients=members, before=now + WINDOW
+            )
+            for recipient, due in kept.items():
+                recent.setdefault(recipient, []).extend(max(now, at) for at in due)
+            for row in resent:
+                if row.channel == channel:
+                    recent.setdefault(row.recipient, []).append(now)
             for row in mine:
                 times = recent.setdefault(row.recipient, [])
                 if len(times) < cap:
@@ -210,11 +226,16 @@ class OutboxSender:
         share the next transaction (one executemany for all of them)."""
         by_recipient = {d.recipient.lower(): d for d in deliveries}
         now = self.clock.now()
+        # One backoff for the whole batch: a kept batch must come due again as one, or its
+        # rows leave in pieces (another request body, which no duplicate check recognises).
+        backoff = self.policy.delay(max(row.attempts for row in batch.rows), self._rng)
         outcomes = []
         for row in batch.rows:
             missing = Delivery(row.recipient, "retry", error="no result from platform")
             delivery = by_recipient.get(row.recipient.lower(), missing)
-            outcomes.append(self._outcome(row, batch.batch_id, delivery, now, keep_batch))
+            if delivery.status != "sent":
+                self.on_send_failed(batch.channel, delivery.error)
+            outcomes.append(self._outcome(row, batch.batch_id, delivery, now, keep_batch, backoff))
         await self._recorder.submit(outcomes, key=batch.batch_id)
 
     async def _write(self, work: list[list[outbox.Outcome]]) -> list[None]:
@@ -223,7 +244,13 @@ class OutboxSender:
         return [None] * len(work)
 
     def _outcome(
-        self, row: outbox.Leased, batch_id: str, delivery: Delivery, now: datetime, keep: bool
+        self,
+        row: outbox.Leased,
+        batch_id: str,
+        delivery: Delivery,
+        now: datetime,
+        keep: bool,
+        backoff: timedelta,
     ) -> outbox.Outcome:
         done = outbox.Outcome(row.id, row.attempts, OutboxStatus.SENT, batch_id=batch_id)
         if delivery.status == "sent":
@@ -237,9 +264,7 @@ class OutboxSender:
             log.warning("outbox row %s failed permanently: %s", row.id, reason)
             return done._replace(status=OutboxStatus.FAILED, last_error=reason[:500])
         delay = (
-            timedelta(seconds=delivery.retry_after)
-            if delivery.retry_after is not None
-            else self.policy.delay(row.attempts, self._rng)
+            timedelta(seconds=delivery.retry_after) if delivery.retry_after is not None else backoff
         )
         return done._replace(
             status=OutboxStatus.RETRYING,

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, func, insert, or_, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -163,6 +163,8 @@ def payload_of(row: OutboxMessage | Leased) -> dict[str, Any]:
 
 
 DUE_STATUSES = (OutboxStatus.QUEUED, OutboxStatus.RETRYING)
+UNFINISHED = (*DUE_STATUSES, OutboxStatus.SENDING)
+"""The statuses of a row not yet sent or failed (models' ix_outbox_in_line covers them)."""
 
 
 class Leased(NamedTuple):
@@ -184,6 +186,24 @@ class Leased(NamedTuple):
 _T = OutboxMessage.__table__.c  # type: ignore[attr-defined]
 
 
+def _earlier_in_line() -> Any:
+    """An earlier row to the same recipient that is due or being sent: it goes first, so one
+    person's messages reach them in order, also when several senders (replicas) claim at once
+    or one sender sends a round's batches concurrently. A row waiting for a later moment (a
+    retry's backoff, quiet hours, a per-minute hold) does not keep the later ones waiting: a
+    delay of one message is not a delay of everything after it."""
+    earlier = OutboxMessage.__table__.alias("earlier").c  # type: ignore[attr-defined]
+    due = and_(earlier.status.in_(DUE_STATUSES), earlier.next_attempt_at <= bindparam("now"))
+    in_flight = earlier.status == OutboxStatus.SENDING
+    return exists().where(
+        earlier.channel == _T.channel,
+        earlier.recipient == _T.recipient,
+        earlier.status.in_(UNFINISHED),
+        earlier.id < _T.id,
+        or_(due, in_flight),
+    )
+
+
 @cache
 def _claim_statement(*, skip_locked: bool) -> Any:
     """One UPDATE … RETURNING: lease due rows (and rows whose sender died mid-lease), oldest
@@ -195,6 +215,7 @@ def _claim_statement(*, skip_locked: bool) -> Any:
         select(_T.id)
         .where(_T.channel.in_(bindparam("channels", expanding=True)))
         .where(or_(due, stale))
+        .where(~_earlier_in_line())
         .order_by(_T.id)
         .limit(bindparam("limit"))
     )
@@ -335,6 +356,26 @@ async def recent_sends(
     for recipient, sent_at in (await session.exec(query)).all():
         if sent_at is not None:
             result.setdefault(recipient, []).append(sent_at)
+    return result
+
+
+async def kept_retries(
+    session: AsyncSession, *, channel: str, recipients: Sequence[str], before: datetime
+) -> dict[str, list[datetime]]:
+    """When each recipient's kept batches (a byte-identical resend after a transient error)
+    are due again, for those due before a moment: they were admitted under the per-minute cap
+    once, leave without asking it again, and may even have arrived already (a lost answer)."""
+    query = (
+        select(OutboxMessage.recipient, OutboxMessage.next_attempt_at)
+        .where(OutboxMessage.channel == channel)
+        .where(col(OutboxMessage.recipient).in_(recipients))
+        .where(OutboxMessage.status == OutboxStatus.RETRYING)
+        .where(col(OutboxMessage.batch_id).is_not(None))
+        .where(col(OutboxMessage.next_attempt_at) < before)
+    )
+    result: dict[str, list[datetime]] = {}
+    for recipient, due in (await session.exec(query)).all():
+        result.setdefault(recipient, []).append(due)
     return result
 
 

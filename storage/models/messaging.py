@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.crypto import EncryptedText
@@ -68,8 +68,20 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_inbox", "channel", "person_id", "id"),
+        # The rate limit counts a person's replies of the last minute (inbound_rate).
+        Index("ix_outbox_person_recent", "channel", "person_id", "created_at"),
         # The per-member cap (outbox.recent_sends) looks at each recipient's recent sends.
         Index("ix_outbox_recent", "channel", "recipient", "sent_at"),
+        # The claim sends a recipient's rows in order (outbox._earlier_in_line): it looks for
+        # their unfinished rows only, a handful at most, never their whole history.
+        Index(
+            "ix_outbox_in_line",
+            "channel",
+            "recipient",
+            "id",
+            postgresql_where=text("status IN ('queued', 'retrying', 'sending')"),
+            sqlite_where=text("status IN ('queued', 'retrying', 'sending')"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.fakes.server import serve_app
+from tests.fakes.wecom_faults import FaultSchedule
 from tests.fakes.wecom_rules import (
     Deadline,
     content_of,
@@ -93,6 +94,7 @@ class FakeWeComServer:
         self.card_updates: list[dict[str, Any]] = []
         self.recalled: list[str] = []
         self.uploads: list[tuple[str, bytes]] = []
+        self.faults: FaultSchedule | None = None  # a seeded random schedule (fault tests)
         self._state = _State()
         self._serial = count(1)
         self._released = False
@@ -105,7 +107,8 @@ class FakeWeComServer:
 
     def fail_next(self, failure: int | str, *, times: int = 1, path: str = "message/send") -> None:
         """The next `times` calls to `path` answer errcode `failure`, or "http500", or "hang"
-        (no answer for hang_seconds: a client timeout fires first)."""
+        (no answer for hang_seconds: a client timeout fires first), or "lost" (done, then no
+        answer for hang_seconds)."""
         self._state.failures.extend([(path, failure)] * times)
 
     def expire_tokens(self, code: int = 42001) -> None:
@@ -174,6 +177,17 @@ class FakeWeComServer:
                 call.json = json.loads(body)
             self.calls.append(call)
             failure = self._take_failure(path)
+            if failure is None and self.faults is not None:
+                failure = self.faults.draw(path)
+                if failure == 42001:  # the token expired early: refused below, as WeCom does
+                    self.expire_tokens(42001)
+                    failure = None
+                elif failure == "hang":  # a gateway timeout for a client that still listens
+                    await self._hang()
+                    return Response("gateway timeout", status_code=504)
+            lost = failure == "lost"  # WeCom acts, then the answer never arrives
+            if lost:
+                failure = None
             if failure == "hang":
                 await self._hang()
             elif failure == "http500":
@@ -185,6 +199,8 @@ class FakeWeComServer:
             result: Response = await handler(request, body)
             if isinstance(result, JSONResponse):
                 call.answer = json.loads(bytes(result.body))
+            if lost:
+                await self._hang()
             return result
 
         return endpoint

@@ -254,6 +254,8 @@ async def test_a_held_back_message_keeps_its_attempts_and_leaves_when_the_minute
     sender = _sender(sessions, clock, fake)
 
     assert await sender.run_once() == 1  # one sent 20 s ago counts: one more this minute
+    # a recipient's rows are claimed one at a time, in order: each next one is held in turn
+    assert await sender.run_once() == 0 and await sender.run_once() == 0
 
     held = [row for row in await _rows(sessions) if row.status == "retrying"]
     assert len(held) == 2 and all(row.attempts == 0 for row in held)

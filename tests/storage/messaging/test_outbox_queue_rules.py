@@ -128,16 +128,23 @@ async def test_claiming_leases_due_rows_of_the_senders_channels_oldest_first(
     session: AsyncSession, clock: FakeClock
 ) -> None:
     now = clock.now()
-    await _add(session, clock, "due")
-    await _add(session, clock, "retry-due", status=OutboxStatus.RETRYING)
-    await _add(session, clock, "later", next_attempt_at=now + timedelta(seconds=1))
-    await _add(session, clock, "sent", status=OutboxStatus.SENT)
-    await _add(session, clock, "failed", status=OutboxStatus.FAILED)
+    # each row to its own recipient: a recipient's rows go in order (the test below)
+    await _add(session, clock, "due", recipient="due")
+    await _add(session, clock, "retry-due", recipient="r2", status=OutboxStatus.RETRYING)
+    await _add(session, clock, "later", recipient="r3", next_attempt_at=now + timedelta(seconds=1))
+    await _add(session, clock, "sent", recipient="r4", status=OutboxStatus.SENT)
+    await _add(session, clock, "failed", recipient="r5", status=OutboxStatus.FAILED)
     await _add(session, clock, "dingtalk", channel="dingtalk")
-    await _add(session, clock, "leased", status=OutboxStatus.SENDING, lease_until=now)
+    await _add(
+        session, clock, "leased", recipient="r6", status=OutboxStatus.SENDING, lease_until=now
+    )
     dead = now - timedelta(seconds=1)
-    await _add(session, clock, "dead-lease", status=OutboxStatus.SENDING, lease_until=dead)
-    await _add(session, clock, "sent-stale", status=OutboxStatus.SENT, lease_until=dead)
+    await _add(
+        session, clock, "dead-lease", recipient="r7", status=OutboxStatus.SENDING, lease_until=dead
+    )
+    await _add(
+        session, clock, "sent-stale", recipient="r8", status=OutboxStatus.SENT, lease_until=dead
+    )
 
     rows = await outbox.claim_due(session, channels=["wecom"], now=now, lease=LEASE, limit=10)
 
@@ -152,12 +159,41 @@ async def test_claiming_leases_due_rows_of_the_senders_channels_oldest_first(
 
 async def test_a_claim_takes_at_most_the_limit(session: AsyncSession, clock: FakeClock) -> None:
     for index in range(3):
-        await _add(session, clock, f"k{index}")
+        await _add(session, clock, f"k{index}", recipient=f"u{index}")
     now = clock.now()
     first = await outbox.claim_due(session, channels=["wecom"], now=now, lease=LEASE, limit=2)
     assert [row.idempotency_key for row in first] == ["k0", "k1"]
     rest = await outbox.claim_due(session, channels=["wecom"], now=now, lease=LEASE, limit=2)
     assert [row.idempotency_key for row in rest] == ["k2"]
+
+
+async def test_a_recipients_rows_are_claimed_one_at_a_time_in_order(
+    session: AsyncSession, clock: FakeClock
+) -> None:
+    """The next row to a person waits while an earlier one is due or being sent (another
+    sender may hold it), so replicas and a round's concurrent batches keep the order."""
+    now = clock.now()
+    await _add(session, clock, "a1", recipient="a")
+    await _add(session, clock, "b1", recipient="b")
+    await _add(session, clock, "a2", recipient="a")
+    await _add(session, clock, "b-wait", recipient="b", next_attempt_at=now + timedelta(hours=8))
+    await _add(session, clock, "b2", recipient="b")
+
+    def keys(rows: list[outbox.Leased]) -> list[str]:
+        return [row.idempotency_key for row in rows]
+
+    claim = {"channels": ["wecom"], "now": now, "lease": LEASE, "limit": 10}
+    # b-wait waits for the morning (quiet hours): b2 does not wait for it, but for b1
+    assert keys(await outbox.claim_due(session, **claim)) == ["a1", "b1"]
+    assert await outbox.claim_due(session, **claim) == []  # a1, b1 are being sent
+    sent = {"status": OutboxStatus.SENT, "sent_at": now}
+    for key in ("a1", "b1"):
+        row = await outbox.by_key(session, key)
+        assert row is not None
+        for name, value in sent.items():
+            setattr(row, name, value)
+    await session.flush()
+    assert keys(await outbox.claim_due(session, **claim)) == ["a2", "b2"]
 
 
 async def test_only_active_sends_in_the_window_count_against_the_cap(
