@@ -4,12 +4,16 @@ Replies become outbox rows in the same transaction as the handler's writes. A ch
 HTTP response can carry a reply hands over a `PassiveWindow` (bot.channels.base), which decides
 without races whether that reply travels in the response or through the outbox. How a
 channel's accounts name people comes from its description, through `HandlerConfig`.
+A known person's message first passes the rate limit (handlers/conversation/rate_limit.py);
+`observe` hears every dispatch's channel, outcome and seconds (bot/metrics.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -25,12 +29,13 @@ from bot.inbound.pending import Safekeeping
 from bot.logs import message_id
 from handlers.access.identity import Identity, identify_many
 from handlers.context import Context, HandlerConfig
-from handlers.conversation import router
+from handlers.conversation import rate_limit, router
 from handlers.envelopes import Inbound, Outbound
 from storage import work
 from storage.db import session_scope
 from storage.messaging import conversations, outbox
 from storage.messaging.inbound import first_deliveries
+from storage.messaging.inbound_rate import reply_key
 from storage.models import OutboxMessage
 from storage.people.identify import lookup_key
 
@@ -49,10 +54,19 @@ class Outcome:
     replies: list[Delivered] = field(default_factory=list)
     passive: Outbound | None = None
     queued: bool = False
+    rate_limited: bool = False
+    """Over the person's rate limit: stored and audited; answered at most with the notice."""
+
+    @property
+    def label(self) -> str:
+        """The outcome as the callback metric names it."""
+        if self.duplicate:
+            return "duplicate"
+        return "rate_limited" if self.rate_limited else "handled"
 
 
 def _reply_key(inbound: Inbound, index: int) -> str:
-    return f"reply:{inbound.channel}:{inbound.message_id}:{index}"
+    return reply_key(inbound.channel, inbound.message_id, index)
 
 
 @dataclass(slots=True)
@@ -71,6 +85,7 @@ class _Answered:
     who: Identity
     replies: list[Outbound]
     passive: Outbound | None
+    limited: bool = False
 
 
 @dataclass(slots=True)
@@ -83,6 +98,8 @@ class Dispatcher:
     """A message stored a work request (storage/work.py): the runner starts on it now."""
     workers: int = 1
     """Batches handled at once: 1 on SQLite (one writer anyway), a few on PostgreSQL."""
+    observe: Callable[[str, str, float], None] = lambda channel, outcome, seconds: None
+    """Told (channel, outcome label, seconds) after every dispatch; "failed" if it raised."""
     _batcher: Batcher[_Message, Outcome] = field(init=False)
     safekeeping: Safekeeping = field(init=False)
 
@@ -104,7 +121,14 @@ class Dispatcher:
         message = _Message(inbound, window, delivered, self.clock.now())
         match = self.config.match_for(inbound.channel)
         key = (inbound.channel, lookup_key(inbound.account, match=match))
-        return await self._batcher.submit(message, key=key)
+        started = time.perf_counter()
+        try:
+            outcome = await self._batcher.submit(message, key=key)
+        except BaseException:
+            self.observe(inbound.channel, "failed", time.perf_counter() - started)
+            raise
+        self.observe(inbound.channel, outcome.label, time.perf_counter() - started)
+        return outcome
 
     async def _handle_batch(self, batch: list[_Message]) -> list[Outcome]:
         """All in one transaction; if anything fails, each message again on its own, where a
@@ -130,9 +154,11 @@ class Dispatcher:
 
     async def _together(self, batch: list[_Message], *, failed: bool = False) -> list[Outcome]:
         outcomes: list[Outcome | _Answered] = []
+        answered: Counter[tuple[str, int]] = Counter()  # per sender: replies not inserted yet
         async with session_scope(self.sessions) as session:
             senders = await self._senders(session, batch)
             fresh = await self._first_deliveries(session, batch, senders)
+            _reread_drafts_after_duplicates(batch, senders, fresh)
             for message in batch:
                 message_id.set(f"{message.inbound.channel}:{message.inbound.message_id}")
                 who = senders.get(id(message))
@@ -143,7 +169,12 @@ class Dispatcher:
                     passive = await self._stored_passive(session, message.inbound)
                     outcomes.append(Outcome(duplicate=True, passive=passive))
                 else:
-                    outcomes.append(await self._answer(session, message, who, failed=failed))
+                    mine = (message.inbound.channel, who.person_id)
+                    done = await self._answer(
+                        session, message, who, failed=failed, earlier=answered[mine]
+                    )
+                    answered[mine] += 1 if done.replies else 0
+                    outcomes.append(done)
             rows = await self._enqueue(session, [o for o in outcomes if isinstance(o, _Answered)])
         if outbox.queued_in(session):
             self.on_queued()  # replies, alerts, anything a handler queued: they leave now
@@ -161,7 +192,10 @@ class Dispatcher:
             mine = [message for message in batch if message.inbound.channel == channel]
             accounts = [message.inbound.account for message in mine]
             match = self.config.match_for(channel)
-            known = await identify_many(session, channel=channel, accounts=accounts, match=match)
+            since = rate_limit.counted_since(self.config, max(m.now for m in mine))
+            known = await identify_many(
+                session, channel=channel, accounts=accounts, match=match, answered_since=since
+            )
             for message in mine:
                 who = known.get(lookup_key(message.inbound.account, match=match))
                 if who is not None:
@@ -186,12 +220,25 @@ class Dispatcher:
         return fresh
 
     async def _answer(
-        self, session: AsyncSession, message: _Message, who: Identity, *, failed: bool
+        self, session: AsyncSession, message: _Message, who: Identity, *, failed: bool, earlier: int
     ) -> _Answered:
+        """`earlier`: the sender's messages answered earlier in this batch."""
         ctx = Context(session=session, now=message.now, config=self.config)
+        verdict = await rate_limit.admit(message.inbound, who, ctx, earlier=earlier)
+        if verdict is not rate_limit.Verdict.ALLOW:
+            return self._limited(message, who, verdict, ctx)
         if conversations.changed(session, person_id=who.person_id, channel=message.inbound.channel):
             who = replace(who, conversing=True, draft=None)  # an earlier message wrote it
         replies = router.apology() if failed else await router.answer(message.inbound, who, ctx)
+        return self._answered(message, who, replies)
+
+    def _limited(
+        self, message: _Message, who: Identity, verdict: rate_limit.Verdict, ctx: Context
+    ) -> _Answered:
+        notice = rate_limit.notice(ctx) if verdict is rate_limit.Verdict.NOTIFY_ONCE else []
+        return replace(self._answered(message, who, notice), limited=True)
+
+    def _answered(self, message: _Message, who: Identity, replies: list[Outbound]) -> _Answered:
         window = message.window
         passive = _choose_passive(replies, window) if not message.delivered else None
         if passive is not None and window is not None and not window.claim():
@@ -231,7 +278,8 @@ class Dispatcher:
         delivered_rows = [
             Delivered(row.id or 0, reply) for row, reply in zip(rows, answered.replies, strict=True)
         ]
-        return Outcome(replies=delivered_rows, passive=passive, queued=queued)
+        limited = answered.limited
+        return Outcome(replies=delivered_rows, passive=passive, queued=queued, rate_limited=limited)
 
     async def _stranger(self, session: AsyncSession, message: _Message, *, first: bool) -> Outcome:
         """Strangers get their polite reply in the response; only if it cannot ride there is
@@ -264,6 +312,18 @@ class Dispatcher:
         if row is None or row.platform_msgid != IN_RESPONSE:
             return None
         return Outbound.from_payload(outbox.payload_of(row))
+
+
+def _reread_drafts_after_duplicates(
+    batch: list[_Message], senders: dict[int, Identity], fresh: set[int]
+) -> None:
+    """A sender's open form was read before the dedupe insert, which may have waited for
+    another replica's transaction handling one of these duplicates: their later messages
+    must see the form as that transaction left it, so it is read again (a duplicate is rare)."""
+    stale = {senders[id(m)].person_id for m in batch if id(m) in senders and id(m) not in fresh}
+    for key, who in senders.items():
+        if who.person_id in stale:
+            senders[key] = replace(who, conversing=True, draft=None)
 
 
 def _choose_passive(replies: list[Outbound], window: PassiveWindow | None) -> Outbound | None:
