@@ -1,4 +1,5 @@
-"""The FastAPI application: create_app(settings) wires the database, channels and health."""
+"""The FastAPI application: create_app(settings) wires the database, channels, health and
+metrics."""
 
 from __future__ import annotations
 
@@ -15,11 +16,17 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from bot.channels.dingtalk import channel as dingtalk
+from bot.channels.dingtalk import schema as dingtalk_schema
+from bot.channels.dingtalk.traits import DINGTALK
 from bot.channels.simulator import channel as simulator
+from bot.channels.simulator.traits import SIMULATOR
 from bot.channels.wecom import channel as wecom
+from bot.channels.wecom import schema as wecom_schema
+from bot.channels.wecom.traits import WECOM
 from bot.clock import Clock, SystemClock
 from bot.inbound.dispatch import Dispatcher
 from bot.logs import RequestIdMiddleware
+from bot.metrics import CallbackRefusals, Metrics, scrape
 from bot.runtime import open_runtime
 from bot.schedule.scheduler import jobs_in_process
 from bot.settings import Settings, is_loopback
@@ -28,6 +35,13 @@ from storage.db import is_sqlite, session_scope
 from storage.messaging.health import channel_problems
 
 log = logging.getLogger(__name__)
+
+CALLBACK_PATHS = {
+    wecom.PATH: WECOM.name,
+    "/dingtalk/callback": DINGTALK.name,
+    "/sim/api/send": SIMULATOR.name,
+}
+"""Each channel's callback route, for the refusal counts of /metrics."""
 
 
 def create_app(
@@ -42,11 +56,13 @@ def create_app(
     `run_outbox=False` leaves delivery to explicit `app.state.outbox.run_once()` (tests);
     `run_clock=True` also runs the scheduled jobs here (development: one process does all)."""
     the_clock = clock or SystemClock()
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_runtime(settings, clock=the_clock, transport=transport) as runtime:
             app.state.runtime, app.state.outbox = runtime, runtime.outbox
+            runtime.outbox.on_send_failed = metrics.send_failed
             config = settings.handler_config(tuple(runtime.senders))
             runner = WorkRunner(
                 runtime.sessions, the_clock, config, runtime.reader, runtime.outbox.wake
@@ -59,6 +75,7 @@ def create_app(
                 on_queued=runtime.outbox.wake,
                 on_requested=runner.wake,
                 workers=1 if is_sqlite(settings.database_url) else 4,
+                observe=metrics.dispatched,
             )
             channels = ", ".join(sorted(runtime.senders)) or "none"
             log.info("carebot started (channels: %s)", channels)
@@ -83,17 +100,41 @@ def create_app(
     app = FastAPI(
         title="CareBot", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=schema
     )
-    app.state.settings = settings
+    app.state.settings, app.state.metrics = settings, metrics
+    app.add_middleware(CallbackRefusals, metrics=metrics, paths=CALLBACK_PATHS)
     app.add_middleware(RequestIdMiddleware)
-    app.add_api_route("/healthz", healthz, methods=["GET"])
+    app.add_route("/metrics", scrape, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/healthz", healthz, methods=["GET"], responses=UNHEALTHY)
+    documented: dict[str, Any] = {}
     if settings.wecom_enabled:
         wecom.install(app, settings)
+        documented |= wecom_schema.PATHS
     if settings.dingtalk_enabled:
         dingtalk.install(app, settings)
+        documented |= dingtalk_schema.PATHS
     if settings.simulator:
         app.include_router(simulator.router)
         app.include_router(simulator.assets)
+    _describe(app, documented)
     return app
+
+
+UNHEALTHY: dict[int | str, dict[str, Any]] = {503: {"description": "Database or channel down"}}
+
+
+def _describe(app: FastAPI, paths: dict[str, Any]) -> None:
+    """Add the callbacks' hand-written descriptions (routes that read their raw body) to the
+    schema. `app.openapi()` has them in-process (the fuzz tests read it); the schema is served
+    only where the simulator is on (`openapi_url`), and the simulator's own routes exist only
+    there, so production serves neither."""
+    generated = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generated()
+        schema["paths"].update(paths)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _finish_background(app: FastAPI, *, seconds: float) -> None:

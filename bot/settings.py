@@ -18,6 +18,7 @@ from bot.channels.registry import account_matching_of
 from handlers.context import HandlerConfig
 from handlers.policy.load import Policy, PolicyError, load_policy
 from messages.render import render
+from storage.app_role import valid_role_name
 from storage.crypto import InvalidKeyError, new_key, validate_key
 from storage.safety.words import default_crisis_words
 
@@ -74,6 +75,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/carebot.db"
     timezone: str = "Asia/Shanghai"
     data_key: SecretStr
+    data_key_previous: SecretStr | None = None
+    """During a key rotation (docs/keys.md): the old key, still read; writes use data_key."""
+    retention_years: int = Field(default=5, ge=1)
+    """Students are archived from 1 September of graduation year + this (storage/retention.py)."""
     simulator: bool = False
     simulator_token: SecretStr | None = None
     policy_file: Path | None = None
@@ -88,8 +93,15 @@ class Settings(BaseSettings):
     """A broadcast to more people than this needs a second admin's 批准."""
     health_token: SecretStr | None = None
     """Lets a non-loopback client read /healthz's details (X-Health-Token or ?token=)."""
+    metrics_token: SecretStr | None = None
+    """Lets a non-loopback client scrape /metrics (Authorization: Bearer <token>)."""
+    rate_limit_per_minute: int = Field(default=20, ge=0)
+    """A person's messages a minute before one notice and silence; 0 turns the limit off."""
     shutdown_seconds: float = Field(default=10.0, ge=0)
     """On SIGTERM: how long open requests, then background handling, may take to finish."""
+    db_app_role: str | None = None
+    """The PostgreSQL role the service runs as: `carebot db upgrade`, run as the owner, grants
+    it every table but UPDATE/DELETE on the audit log (storage/app_role.py, docs/audit.md)."""
 
     wecom_corp_id: str | None = None
     wecom_agent_id: int | None = None
@@ -122,6 +134,11 @@ class Settings(BaseSettings):
         )
 
     @property
+    def previous_data_key(self) -> str | None:
+        previous = self.data_key_previous
+        return previous.get_secret_value() if previous is not None else None
+
+    @property
     def dingtalk_enabled(self) -> bool:
         return self.dingtalk_app_key is not None and self.dingtalk_app_secret is not None
 
@@ -145,9 +162,11 @@ class Settings(BaseSettings):
             raise PydanticCustomError("timezone", "unknown time zone") from exc
         return value
 
-    @field_validator("data_key")
+    @field_validator("data_key", "data_key_previous")
     @classmethod
-    def _fernet_key(cls, value: SecretStr) -> SecretStr:
+    def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
         key = value.get_secret_value().strip()  # a space or newline picked up when pasting
         try:
             validate_key(key)
@@ -160,6 +179,13 @@ class Settings(BaseSettings):
     def _async_driver(cls, value: str) -> str:
         if not value.startswith(("sqlite://", "sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise PydanticCustomError("database_url", "use sqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("db_app_role")
+    @classmethod
+    def _role_name(cls, value: str | None) -> str | None:
+        if value is not None and not valid_role_name(value):
+            raise PydanticCustomError("db_app_role", "must be a plain lower-case role name")
         return value
 
     @field_validator("log_format")
@@ -205,6 +231,7 @@ class Settings(BaseSettings):
             policy=self.policy(),
             account_match=account_matching_of(channels),
             broadcast_approval_over=self.broadcast_approval_over,
+            rate_limit_per_minute=self.rate_limit_per_minute,
         )
 
 

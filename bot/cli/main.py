@@ -61,6 +61,7 @@ def db_upgrade(
 ) -> None:
     """Apply migrations, store the data key check and sync the category list (the release
     process). A database encrypted with another key is refused before and after migrating."""
+    from bot.cli.audit import grant_after_upgrade
     from messages.render import render
     from storage import migrate
 
@@ -74,6 +75,7 @@ def db_upgrade(
         raise typer.Exit(2) from None
     current = run_on_database(_upgrade_data(config, migrated=True))
     typer.echo(render("cli_db_upgraded", current=current, head=migrate.head()))
+    grant_after_upgrade(config)  # CAREBOT_DB_APP_ROLE's grants (bot/cli/audit.py)
 
 
 async def _upgrade_data(config: Settings, *, migrated: bool) -> str | None:
@@ -86,7 +88,8 @@ async def _upgrade_data(config: Settings, *, migrated: bool) -> str | None:
     from storage.keycheck import DataKeyError, KeyState, check_key, record_key
     from storage.people.categories import sync_categories
 
-    engine = make_engine(config.database_url, data_key=config.data_key.get_secret_value())
+    key, previous = config.data_key.get_secret_value(), config.previous_data_key
+    engine = make_engine(config.database_url, data_key=key, previous_key=previous)
     try:
         async with session_scope(make_sessionmaker(engine)) as session:
             state = await check_key(session)
@@ -153,6 +156,8 @@ def serve(
 @cache
 def _register_optional() -> None:
     """Sub-commands that live in their own modules (once: tests walk the tree too)."""
+    from bot.cli import audit as cli_audit
+    from bot.cli import backup as cli_backup
     from bot.cli import broadcast as cli_broadcast
     from bot.cli import casefile as cli_casefile
     from bot.cli import demo as cli_demo
@@ -164,6 +169,7 @@ def _register_optional() -> None:
     from bot.cli import ops as cli_ops
     from bot.cli import policy as cli_policy
     from bot.cli import reports as cli_reports
+    from bot.cli import retention as cli_retention
     from bot.cli import roster as cli_roster
     from bot.cli import survey as cli_survey
 
@@ -180,6 +186,9 @@ def _register_optional() -> None:
     cli_exports.register(app)
     cli_grades.register(app)
     cli_reports.register(app)
+    cli_retention.register(app)
+    cli_backup.register(app)
+    cli_audit.register(app)
 
 
 def main(args: list[str] | None = None) -> None:

@@ -68,6 +68,11 @@ class Person(SQLModel, table=True):
     phone: str | None = Field(default=None, sa_column=secret_column())
     guardian_name: str | None = Field(default=None, sa_column=secret_column())
     guardian_phone: str | None = Field(default=None, sa_column=secret_column())
+    privacy_notice_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    """When the privacy notice was first shown (handlers/privacy.py); None: not yet."""
+    archived_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    """When `carebot retention apply` archived the student (storage/retention.py): sensitive
+    fields removed, no longer matched as a sender; None while active."""
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
 

@@ -73,9 +73,11 @@ async def make_student(
     added: datetime = _EPOCH,
     since: datetime | None = None,
     assigned_at: datetime | None = None,
+    privacy_notice_at: datetime | None = _EPOCH,
 ) -> Person:
     """`since`: when the categories and key attention were given; `assigned_at`: when the
-    team took their seats (both default to `added`)."""
+    team took their seats (both default to `added`); `privacy_notice_at`: when they saw the
+    privacy notice (None: their next message gets it, tests/handlers/privacy)."""
     since = since or added
     person = Person(
         kind=PersonKind.STUDENT,
@@ -89,6 +91,7 @@ async def make_student(
         key_attention_since=since if key_attention else None,
         phone=phone,
         guardian_phone=guardian_phone,
+        privacy_notice_at=privacy_notice_at,
         created_at=added,
         updated_at=added,
     )

@@ -11,7 +11,10 @@ import pytest
 from jinja2 import UndefinedError
 
 from messages.render import render, template_keys
+from tests.bot.cli.audit_samples import AUDIT_SAMPLES
+from tests.bot.cli.trust_samples import TRUST_SAMPLES
 from tests.handlers.academic.template_samples import ACADEMIC_SAMPLES
+from tests.handlers.access.template_samples import ACCESS_SAMPLES
 from tests.handlers.aid.samples import AID_SAMPLES
 from tests.handlers.careers.template_samples import CAREERS_SAMPLES
 from tests.handlers.cases.template_samples import CASES_SAMPLES
@@ -176,6 +179,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     **{key: {} for key in PLAIN},
     **{f"role_{role}": {} for role in ROLES},
     **{key: PROMPT for key in ASKS},
+    **ACCESS_SAMPLES,
     **AID_SAMPLES,
     **CAREERS_SAMPLES,
     **OUTREACH_SAMPLES,
@@ -183,8 +187,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
     **CASES_SAMPLES,
     **EXPORT_SAMPLES,
     **STATS_SAMPLES,
+    **AUDIT_SAMPLES,
+    **TRUST_SAMPLES,
     "help": {"name": "李老师", "sections": ["counsellor", "student"]},
     "not_understood": {"name": "李老师"},
+    "ratelimit_notice": {"per_minute": 20, "hotline": "400-161-9995"},
     "whoami": {"person": PERSON, "roles": ["辅导员"]},
     "form_intro": {"title": "帮扶记录"},
     "form_cancelled": {"title": "帮扶记录"},
