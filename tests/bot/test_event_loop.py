@@ -1,5 +1,5 @@
 """Nothing long on the event loop: a school-wide due evaluation runs on the runtime's reader,
-gives the same board as on the session, and while it runs at 100k students a WeCom callback
+gives the same board as on the session, and while it runs at 50k students a WeCom callback
 is answered within its window and /healthz is answered all the while (issue 11).
 
 The issue's figure, /healthz within 200 ms, is a timing on a shared machine: bench/event_loop.py
@@ -36,6 +36,7 @@ from tests.fakes.wecom_callbacks import CallbackBuilder, fake_server, running_ap
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=SHANGHAI)  # a Monday of the autumn semester
 CONFIG = HandlerConfig(tz=SHANGHAI, hotline="x")
+SCHOOL = 50_000  # students: seconds of evaluation (bench/event_loop.py measures 100k)
 WECOM_WINDOW = 5.0  # WeCom gives up on a callback after 5 s
 # A /healthz answered within this share of the evaluation did not wait for it: on the loop the
 # evaluation would hold every probe for all of it (bench/event_loop.py's "inline" mode).
@@ -138,7 +139,7 @@ async def _evaluate(runtime: Runtime) -> Board:
 async def test_callbacks_and_healthz_are_answered_while_a_school_is_evaluated(
     database_url: str, engine: AsyncEngine, clock: FakeClock, session: AsyncSession
 ) -> None:
-    school = await build_school(engine, students=100_000, now=NOW)
+    school = await build_school(engine, students=SCHOOL, now=NOW)
     await make_staff(session, name="张老师", wecom="ZhangSan")
     await session.commit()
     clock.set(NOW)
@@ -183,7 +184,7 @@ async def test_callbacks_and_healthz_are_answered_while_an_admin_sends_the_days_
     """The chat command 发送今日提醒 evaluates the whole school too: it is answered at once
     and stored as a request; the runner evaluates on the reader and records and queues the
     digests in rounds, so callbacks and /healthz are answered in time all the while."""
-    await build_school(engine, students=100_000, now=NOW)
+    await build_school(engine, students=SCHOOL, now=NOW)
     await make_staff(session, name="张老师", wecom="ZhangSan")
     await make_staff(session, name="赵老师", wecom="ZhaoAdmin", roles=("school_admin",))
     await session.commit()
@@ -224,4 +225,4 @@ async def test_callbacks_and_healthz_are_answered_while_an_admin_sends_the_days_
     assert len(healthz) >= 3
     assert max(healthz) < SHARE * took
     logged = (await session.exec(select(ReminderLog.id))).all()
-    assert len(logged) > 5_000  # the school's digests were recorded
+    assert len(logged) > SCHOOL // 20  # the school's digests were recorded
