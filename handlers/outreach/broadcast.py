@@ -95,7 +95,9 @@ async def _check(ctx: Context, request: Request, scope: Scope) -> Checked | str:
         labels = {field: name for name, field in filter_syntax.NAMES.items()}
         rows = [(labels[field], valid) for field, valid in unknown.items()]
         return render("outreach_filter_unknown_values", rows=rows)
-    strangers = await audiences.unknown_student_numbers(ctx.session, parsed.student_numbers)
+    strangers = await audiences.unknown_student_numbers(
+        ctx.session, parsed.student_numbers, within=scope
+    )
     if strangers:
         return render("outreach_unknown_numbers", numbers=strangers)
     bad_variables = notice.unknown_variables(request.content)

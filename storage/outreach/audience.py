@@ -147,12 +147,7 @@ async def _matching(
 
 async def _student_query(session: AsyncSession, filters: Filters, within: Scope) -> Select[Any]:
     person = Person.__table__.c  # type: ignore[attr-defined]
-    query = select(person.id).where(person.kind == PersonKind.STUDENT)
-    query = query.where(person.archived_at.is_(None))  # archived by retention: never addressed
-    if within.college is not None and not within.everyone:
-        query = query.where(person.college == within.college)
-    if within.student_affairs_of is not None and not within.everyone:
-        query = query.where(_seat_of(person.id, within.student_affairs_of))
+    query = _addressable(select(person.id), within)
     for column, values in (
         (person.college, filters.colleges),
         (person.major, filters.majors),
@@ -234,11 +229,30 @@ async def unknown_values(session: AsyncSession, filters: Filters) -> dict[str, l
     return problems
 
 
-async def unknown_student_numbers(session: AsyncSession, numbers: Sequence[str]) -> list[str]:
-    """The pasted 学号 that match nobody on the roster, in the order given."""
+def _addressable(query: Select[Any], within: Scope) -> Select[Any]:
+    """`query` over the students a sender with scope `within` may address."""
+    person = Person.__table__.c  # type: ignore[attr-defined]
+    query = query.where(person.kind == PersonKind.STUDENT)
+    query = query.where(person.archived_at.is_(None))  # archived by retention: never addressed
+    if within.college is not None and not within.everyone:
+        query = query.where(person.college == within.college)
+    if within.student_affairs_of is not None and not within.everyone:
+        query = query.where(_seat_of(person.id, within.student_affairs_of))
+    return query
+
+
+async def unknown_student_numbers(
+    session: AsyncSession, numbers: Sequence[str], *, within: Scope
+) -> list[str]:
+    """The pasted 学号 that match none of the students the sender may address, in the order
+    given: a student outside the sender's scope reads exactly as a number nobody has, so a
+    broadcast never tells whether someone else's student exists."""
+    person = Person.__table__.c  # type: ignore[attr-defined]
     known: set[str] = set()
     wanted = list(dict.fromkeys(numbers))
     for start in range(0, len(wanted), CHUNK):
-        query = select(col(Person.code)).where(col(Person.code).in_(wanted[start : start + CHUNK]))
-        known.update(code for code in (await session.exec(query)).all() if code)
+        chunk = wanted[start : start + CHUNK]
+        query = _addressable(select(person.code).where(person.code.in_(chunk)), within)
+        rows = await (await session.connection()).execute(query)
+        known.update(code for (code,) in rows if code)
     return [number for number in wanted if number not in known]

@@ -74,9 +74,23 @@ async def test_pasted_student_numbers_that_match_nobody_are_named(
 
     reply = await admin.say("群发 学号=S1,S9 内容=开会")
 
-    assert "名单里没有这些学号：S9" in reply and "S1" not in reply.replace("S9", "")
+    assert "学生里没有这些学号：S9" in reply and "S1" not in reply.replace("S9", "")
     assert await _broadcasts(session) == []
     assert "收件人：1 人" in await admin.say("群发 学号=S1 内容=开会")
+
+
+async def test_a_student_outside_the_senders_scope_reads_as_a_number_nobody_has(
+    sim: httpx.AsyncClient, session: AsyncSession, school: dict[str, int]
+) -> None:
+    counsellor = Chat(sim, "T4")  # S1 and S2 are theirs; S3 and S4 exist, S9 does not
+
+    outside = await counsellor.say("群发 学号=S4 内容=开会")
+    nobody = await counsellor.say("群发 学号=S9 内容=开会")
+
+    assert outside.replace("S4", "S9") == nobody
+    assert "学生里没有这些学号" in nobody
+    assert await _broadcasts(session) == []
+    assert "收件人：1 人" in await counsellor.say("群发 学号=S1 内容=开会")
 
 
 async def test_a_receipt_option_after_the_content_is_an_option(
