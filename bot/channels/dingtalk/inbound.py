@@ -92,9 +92,9 @@ def parse_message(
     if body.get("errorCode") not in (None, "", 0, "0"):
         log.warning("dingtalk delivered an error instead of a message: %s", body.get("errorCode"))
         return None
-    msg_id = body.get("msgId")
+    msg_id = _cleaned(body.get("msgId"))
     account = _account(body)
-    if not isinstance(msg_id, str) or not msg_id or account is None:
+    if not msg_id or account is None:
         log.warning("dingtalk message without msgId or sender; ignored")
         return None
     typed = message_text(body)
@@ -111,11 +111,16 @@ def parse_message(
     return RobotInbound(inbound, *_session(body))
 
 
+def _cleaned(value: Any) -> str | None:
+    """An id as stored: text without what cannot be (PostgreSQL refuses a NUL byte)."""
+    return clean_text(value).strip() if isinstance(value, str) else None
+
+
 def _account(body: Mapping[str, Any]) -> str | None:
-    staff = body.get("senderStaffId")
-    if isinstance(staff, str) and staff.strip():
-        return staff.strip()[:MAX_ACCOUNT]
-    sender = body.get("senderId")
+    staff = _cleaned(body.get("senderStaffId"))
+    if staff:
+        return staff[:MAX_ACCOUNT]
+    sender = _cleaned(body.get("senderId"))
     one_to_one = str(body.get("conversationType")) == ONE_TO_ONE
     if isinstance(sender, str) and sender and one_to_one:
         account = SENDER_PREFIX + sender

@@ -156,8 +156,9 @@ async def send(body: SendRequest, dispatcher: Dispatch) -> dict[str, Any]:
 async def inbox(
     dispatcher: Dispatch, user: Annotated[str, Query(min_length=1)], after: int = 0
 ) -> dict[str, Any]:
+    user = clean_text(user)  # as /api/send does: a NUL byte is no text PostgreSQL takes
     async with dispatcher.sessions() as session:
-        person = await find_by_code(session, user)
+        person = await find_by_code(session, user) if user else None
         if person is None or person.id is None:
             raise HTTPException(status_code=404, detail="no such person")
         rows = await delivered_to(session, channel=SIMULATOR.name, person_id=person.id, after=after)

@@ -179,6 +179,14 @@ def test_the_staff_id_is_trimmed_and_cut_to_an_accounts_length() -> None:
     assert parse(message(senderStaffId="u" * 200)).inbound.account == "u" * 128
 
 
+def test_ids_lose_what_cannot_be_stored_and_nothing_left_is_no_id() -> None:
+    """PostgreSQL refuses a NUL byte: an id carrying one answered 500 before."""
+    parsed = parse(message(msgId="m\x001", senderStaffId="u\x001"))
+    assert (parsed.inbound.message_id, parsed.inbound.account) == ("m1", "u1")
+    assert parse(message(msgId="\x00")) is None
+    assert parse(message(senderStaffId="\x00", conversationType="2")) is None
+
+
 def test_without_a_staff_id_a_one_to_one_sender_gets_a_placeholder_account() -> None:
     for missing in (None, "  ", 5):
         parsed = parse(message(senderStaffId=missing, conversationType=1))

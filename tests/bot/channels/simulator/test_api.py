@@ -56,6 +56,21 @@ async def test_replies_are_listed_in_the_inbox_after_an_id(
     assert "T1002" in only["text"]
 
 
+async def test_an_inbox_asked_with_control_characters_is_cleaned_like_a_send(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Found by the HTTP fuzz on PostgreSQL, which refuses a NUL byte in a query (a 500)."""
+    await make_staff(session, code="T1003")
+    await session.commit()
+    await client.post("/sim/api/send", json={"user": "T1003", "text": "帮助"})
+
+    cleaned = await client.get("/sim/api/inbox", params={"user": "T10\x0003"})
+    nothing = await client.get("/sim/api/inbox", params={"user": "\x00"})
+
+    assert cleaned.status_code == 200 and len(cleaned.json()["messages"]) == 1
+    assert nothing.status_code == 404
+
+
 async def test_unknown_user_gets_polite_reply_and_only_an_audit_entry(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
