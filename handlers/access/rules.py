@@ -10,17 +10,8 @@ from handlers.access.matrix import Action
 from storage.models import PersonKind, Role, TeamRole
 from storage.outreach.audience import Scope
 
-STAFF_ROLES = frozenset(
-    {
-        Role.ACADEMIC_MENTOR,
-        Role.COUNSELLOR,
-        Role.CLASS_TEACHER,
-        Role.COLLEGE_ADMIN,
-        Role.SCHOOL_ADMIN,
-        Role.PSYCH_CENTER,
-        Role.CAREER_GUIDANCE,
-    }
-)
+STAFF_ROLES = frozenset(matrix.ROLES) - {Role.STUDENT, Role.PEER_MENTOR}
+"""The matrix's roles a member of staff holds (a peer mentor is a student)."""
 ADMIN_ROLES = frozenset({Role.COLLEGE_ADMIN, Role.SCHOOL_ADMIN})
 
 

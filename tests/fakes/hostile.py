@@ -8,19 +8,12 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.access import rules
 from handlers.conversation.commands import COMMANDS
 from storage.models import Person, PersonRole, Role
 from tests.fakes.roster import make_staff, make_student
 
-STAFF_ROLES = (
-    Role.ACADEMIC_MENTOR,
-    Role.COUNSELLOR,
-    Role.CLASS_TEACHER,
-    Role.COLLEGE_ADMIN,
-    Role.SCHOOL_ADMIN,
-    Role.PSYCH_CENTER,
-    Role.CAREER_GUIDANCE,
-)
+STAFF_ROLES = tuple(sorted(rules.STAFF_ROLES))
 STUDENT_ROLES = (Role.PSYCH_COMMITTEE, Role.DORM_HEAD)
 WORDS = sorted({word for command in COMMANDS for word in command.words})
 PREFIXES = sorted({command.prefix for command in COMMANDS if command.prefix})
