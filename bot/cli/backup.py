@@ -26,7 +26,7 @@ def backup_command(
     force: Annotated[bool, typer.Option("--force", help=help_for("backup --force"))] = False,
 ) -> None:
     """Back the configured database up to FILE."""
-    from bot.cli.main import settings
+    from bot.cli.main import run_on_database, settings
     from storage.backup import BackupError, backup
 
     config = settings()
@@ -34,7 +34,9 @@ def backup_command(
         backup(config.database_url, out, force=force)
     except BackupError as exc:
         _fail(exc)
-    typer.echo(render("backup_done", path=out, size=out.stat().st_size))
+    size = out.stat().st_size
+    run_on_database(_audit(config, "backup", f"bytes={size}"))  # a copy of everything: an export
+    typer.echo(render("backup_done", path=out, size=size))
 
 
 def restore_command(
@@ -51,6 +53,8 @@ def restore_command(
     except BackupError as exc:
         _fail(exc)
     state = asyncio.run(_key_state(config))
+    if state.value == "matches":  # a database the keys read: the restore is on its record
+        asyncio.run(_audit(config, "restore", f"bytes={source.stat().st_size}"))
     typer.echo(render("backup_restored", path=source, state=state.value))
     if state.value == "mismatch":
         raise typer.Exit(1)
@@ -62,6 +66,21 @@ def _fail(exc: Exception) -> None:
     assert isinstance(exc, BackupError)
     typer.echo(render("backup_failed", problem=exc.problem.value, detail=exc.detail), err=True)
     raise typer.Exit(2) from None
+
+
+async def _audit(config: Settings, action: str, detail: str) -> None:
+    """The backup or restore as an audit entry (sizes only: no path, no data)."""
+    from bot.clock import SystemClock
+    from bot.runtime import open_database
+    from storage import audit
+    from storage.db import make_sessionmaker, session_scope
+
+    async with (
+        open_database(config) as engine,
+        session_scope(make_sessionmaker(engine)) as session,
+    ):
+        now = SystemClock().now()
+        await audit.record(session, action=action, at=now, channel="cli", detail=detail)
 
 
 async def _key_state(config: Settings) -> KeyState:

@@ -3,8 +3,11 @@ the real entry point, in-process, on a migrated SQLite file."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -122,15 +125,20 @@ async def test_a_backup_taken_during_a_write_restores_what_was_committed(
     writer.execute("UPDATE person SET dorm = 'committed' WHERE code = '2025000001'")
     writer.execute("BEGIN IMMEDIATE")  # the service, in the middle of a write
     writer.execute("UPDATE person SET name = 'uncommitted'")
-    try:
-        backed_up = carebot("backup", "--out", out, env=env)
-        refused = carebot("backup", "--out", out, env=env)
-    finally:
-        writer.execute("ROLLBACK")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(carebot, "backup", "--out", out, env=env)
+        deadline = time.monotonic() + 60
+        while not out.exists() and not running.done():  # the copy is taken during the write
+            assert time.monotonic() < deadline, "no backup while a write was open"
+            await asyncio.sleep(0.01)
+        writer.execute("ROLLBACK")  # only now may the backup's audit entry be written
         writer.close()
+        backed_up = running.result(timeout=60)
+    refused = carebot("backup", "--out", out, env=env)
     there = env | {"CAREBOT_DATABASE_URL": f"sqlite:///{restored}"}
 
     first = carebot("restore", "--from", out, env=there)
+    restore_audited = await _audit(there)
     over = carebot("restore", "--from", out, env=there)
     other_key = there | {"CAREBOT_DATA_KEY": new_key()}
     wrong_key = carebot("restore", "--from", out, "--force", env=other_key)
@@ -145,7 +153,11 @@ async def test_a_backup_taken_during_a_write_restores_what_was_committed(
     people = await _people(there)
     assert {p.name for p in people.values()} == {"李毕业", "王在读", "王老师"}
     assert people["2025000001"].dorm == "committed"
-    assert _counts(restored) == _counts(live)
+    # the same rows, but for the live database's record of the backup taken from it
+    assert _counts(restored) == _counts(live) | {"audit_log": _counts(live)["audit_log"] - 1}
+    [*_, backed] = await _audit(env)
+    assert backed[0] == "backup" and backed[2] == f"bytes={out.stat().st_size}"
+    assert restore_audited[-1] == ("restore", None, f"bytes={out.stat().st_size}")
     assert carebot("outbox", "status", env=there).returncode == 0
 
 
