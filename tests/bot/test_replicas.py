@@ -25,14 +25,12 @@ from storage.models import InboundMessage, OutboxMessage, PendingInbound, VisitL
 from tests.bot.inbound.test_crash import CAREBOT, _free_port, _wait_healthy
 from tests.conftest import DATA_KEY, PG_URL
 from tests.fakes.clock import FakeClock
-from tests.fakes.roster import make_staff, make_student
+from tests.fakes.roster import mentors_with_a_student
 from tests.fakes.wecom import FakeWeComServer
 from tests.fakes.wecom_callbacks import (
-    AGENT_ID,
-    CORP_ID,
-    SECRET,
     Callback,
     CallbackBuilder,
+    fake_server,
     wecom_environment,
 )
 
@@ -73,13 +71,7 @@ async def _arrange(url: str) -> None:
     """Each mentor has one student of their own."""
     engine = make_engine(url, data_key=DATA_KEY)
     async with session_scope(make_sessionmaker(engine)) as session:
-        for n, account in enumerate(MENTORS):
-            mentor = await make_staff(
-                session, name=f"导师{n}", roles=("academic_mentor",), wecom=account
-            )
-            await make_student(
-                session, name=f"学生{n}", code=f"20230{n:05d}", team={"academic_mentor": mentor}
-            )
+        await mentors_with_a_student(session, MENTORS, first_code=2023000000)
     await engine.dispose()
 
 
@@ -178,10 +170,7 @@ def test_two_replicas_given_the_same_deliveries_handle_and_send_each_once_in_ord
     fresh_url: str,
 ) -> None:
     started = time.monotonic()
-    fake = FakeWeComServer(
-        corp_id=CORP_ID, secret=SECRET, agent_id=AGENT_ID, clock=lambda: datetime.now(UTC)
-    )
-    fake.add_users(*MENTORS)
+    fake = fake_server(lambda: datetime.now(UTC), *MENTORS)
     builder = CallbackBuilder(FakeClock(datetime.now(UTC)))
     errors: list[bytes] = []
     with fake.serve() as api_base, _replicas(fresh_url, api_base, errors) as ports:

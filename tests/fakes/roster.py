@@ -6,6 +6,7 @@ categories, key attention and seats date from when they were added, or from `sin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from itertools import count
 
@@ -126,3 +127,16 @@ async def _accounts(
                 )
             )
     await session.flush()
+
+
+async def mentors_with_a_student(
+    session: AsyncSession, accounts: Sequence[str], *, first_code: int
+) -> None:
+    """An academic mentor per WeCom account (导师N), each with one student of their own
+    (学生N, 学号 first_code + N): the people the process-level tests converse as."""
+    for n, account in enumerate(accounts):
+        mentor = await make_staff(
+            session, name=f"导师{n}", roles=("academic_mentor",), wecom=account
+        )
+        code = str(first_code + n)
+        await make_student(session, name=f"学生{n}", code=code, team={"academic_mentor": mentor})

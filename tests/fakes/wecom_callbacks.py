@@ -6,9 +6,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import count
 from typing import Any
 
@@ -72,9 +73,13 @@ def wecom_environment(database_url: str, api_base: str, **extra: str) -> dict[st
     return env | {f"CAREBOT_{name.upper()}": value for name, value in values.items()}
 
 
-def fake_server(clock: FakeClock, *users: str) -> FakeWeComServer:
+def fake_server(
+    clock: FakeClock | Callable[[], datetime], *users: str, **options: Any
+) -> FakeWeComServer:
+    """The fake WeCom API for this corp; `clock` a FakeClock, or the wall clock's `now` for
+    tests with real processes; `options` as FakeWeComServer takes them (send_delay, faults)."""
     return FakeWeComServer(
-        corp_id=CORP_ID, secret=SECRET, agent_id=AGENT_ID, clock=clock, users=users
+        corp_id=CORP_ID, secret=SECRET, agent_id=AGENT_ID, clock=clock, users=users, **options
     )
 
 

@@ -32,13 +32,10 @@ from tests.bot.inbound.test_crash import CAREBOT, _free_port, _wait_healthy
 from tests.conftest import DATA_KEY
 from tests.fakes.clock import FakeClock
 from tests.fakes.roster import make_staff
-from tests.fakes.wecom import FakeWeComServer
 from tests.fakes.wecom_callbacks import (
-    AGENT_ID,
-    CORP_ID,
-    SECRET,
     Callback,
     CallbackBuilder,
+    fake_server,
     wecom_environment,
 )
 
@@ -178,10 +175,7 @@ def test_the_database_going_away_answers_503_then_wecoms_retries_are_handled_onc
     cluster: Cluster,
 ) -> None:
     started = time.monotonic()
-    fake = FakeWeComServer(
-        corp_id=CORP_ID, secret=SECRET, agent_id=AGENT_ID, clock=lambda: datetime.now(UTC)
-    )
-    fake.add_users(*MENTORS)
+    fake = fake_server(lambda: datetime.now(UTC), *MENTORS)
     builder = CallbackBuilder(FakeClock(datetime.now(UTC)))
     before_ids = [builder.msg_id() for _ in MENTORS]
     during_ids = [builder.msg_id() for _ in MENTORS]

@@ -30,14 +30,11 @@ from storage.models import InboundMessage, OutboxMessage, PendingInbound, VisitL
 from tests.bot.inbound.test_crash import CAREBOT, _free_port, _wait_healthy
 from tests.conftest import DATA_KEY
 from tests.fakes.clock import FakeClock
-from tests.fakes.roster import make_staff, make_student
-from tests.fakes.wecom import FakeWeComServer
+from tests.fakes.roster import mentors_with_a_student
 from tests.fakes.wecom_callbacks import (
-    AGENT_ID,
-    CORP_ID,
-    SECRET,
     Callback,
     CallbackBuilder,
+    fake_server,
     wecom_environment,
 )
 
@@ -57,13 +54,7 @@ async def _arrange(url: str) -> None:
     """Each mentor has one student of their own; two notices are queued for 300 students."""
     engine = make_engine(url, data_key=DATA_KEY)
     async with session_scope(make_sessionmaker(engine)) as session:
-        for n, account in enumerate(MENTORS):
-            mentor = await make_staff(
-                session, name=f"导师{n}", roles=("academic_mentor",), wecom=account
-            )
-            await make_student(
-                session, name=f"学生{n}", code=f"20240{n:05d}", team={"academic_mentor": mentor}
-            )
+        await mentors_with_a_student(session, MENTORS, first_code=2024000000)
         rows = [
             outbox.row_values(
                 channel="wecom",
@@ -219,14 +210,8 @@ def test_twenty_sigkills_of_web_and_clock_lose_nothing_and_send_nothing_twice(
     url = f"sqlite:///{tmp_path / 'kill.db'}"
     migrate.upgrade(url)
     asyncio.run(_arrange(url))
-    fake = FakeWeComServer(
-        corp_id=CORP_ID,
-        secret=SECRET,
-        agent_id=AGENT_ID,
-        clock=lambda: datetime.now(UTC),
-        users=(*MENTORS, *STUDENTS),
-        send_delay=0.05,  # a kill can land between WeCom's delivery and its answer
-    )
+    # a kill can land between WeCom's delivery and its answer
+    fake = fake_server(lambda: datetime.now(UTC), *MENTORS, *STUDENTS, send_delay=0.05)
     rng = random.Random(SEED)
     kills: Counter[str] = Counter()
     with fake.serve() as api_base, _running(url, api_base, tmp_path) as processes:
