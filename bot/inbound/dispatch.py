@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import IN_RESPONSE, PassiveWindow
 from bot.clock import Clock
-from bot.inbound.batch import Batcher
+from bot.inbound.batch import LINGER_TURNS, Batcher
 from bot.inbound.pending import Safekeeping
 from bot.logs import message_id
 from handlers.access.identity import Identity, identify_many
@@ -104,7 +104,7 @@ class Dispatcher:
     safekeeping: Safekeeping = field(init=False)
 
     def __post_init__(self) -> None:
-        self._batcher = Batcher(self._handle_batch, workers=self.workers)
+        self._batcher = Batcher(self._handle_batch, workers=self.workers, linger=LINGER_TURNS)
         self.safekeeping = Safekeeping(self.sessions, self.clock)
 
     async def hold(self, inbound: Inbound, handling: asyncio.Future[Any]) -> None:

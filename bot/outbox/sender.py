@@ -29,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.background import in_background, woken
 from bot.channels.base import ConfigurationError, Delivery, Sender, TransientError
 from bot.clock import Clock
-from bot.inbound.batch import Batcher
+from bot.inbound.batch import LINGER_TURNS, Batcher
 from handlers.envelopes import Outbound
 from storage.db import session_scope
 from storage.messaging import outbox
@@ -88,7 +88,9 @@ class OutboxSender:
         self._rng = rng or random.Random()
         self._gate = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
-        self._recorder: Batcher[list[outbox.Outcome], None] = Batcher(self._write)
+        self._recorder: Batcher[list[outbox.Outcome], None] = Batcher(
+            self._write, linger=LINGER_TURNS
+        )
         self.on_send_failed: Callable[[str, str | None], None] = lambda channel, error: None
         """Told (channel, error) for each recipient a send did not reach (bot/metrics.py)."""
 

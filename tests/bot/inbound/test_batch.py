@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.inbound.batch import Batcher
+from bot.inbound.batch import LINGER_TURNS, Batcher
 from bot.inbound.dispatch import Dispatcher, Outcome
 from handlers.conversation import router
 from handlers.envelopes import Inbound
@@ -122,7 +122,8 @@ async def test_the_same_delivery_twice_in_one_batch_is_handled_once(
     assert len(rows) == 1
 
 
-async def test_batcher_never_runs_one_key_in_two_batches_and_keeps_its_order() -> None:
+@pytest.mark.parametrize("linger", [0, LINGER_TURNS])
+async def test_batcher_never_runs_one_key_in_two_batches_and_keeps_its_order(linger: int) -> None:
     seen: list[tuple[str, int]] = []
     active: set[str] = set()
 
@@ -135,13 +136,53 @@ async def test_batcher_never_runs_one_key_in_two_batches_and_keeps_its_order() -
         active.difference_update(keys)
         return [n for _, n in items]
 
-    batcher: Batcher[tuple[str, int], int] = Batcher(handle, workers=3, max_size=4)
+    batcher: Batcher[tuple[str, int], int] = Batcher(handle, workers=3, max_size=4, linger=linger)
     items = [(key, n) for n in range(6) for key in "abc"]
     results = await asyncio.gather(*(batcher.submit(i, key=i[0]) for i in items))
 
     assert results == [n for _, n in items]
     for key in "abc":
         assert [n for k, n in seen if k == key] == list(range(6))
+
+
+@pytest.mark.parametrize("linger", [0, LINGER_TURNS])
+async def test_messages_a_loop_turn_apart_share_a_batch_only_when_the_worker_lingers(
+    linger: int,
+) -> None:
+    """Callbacks reach `submit` a turn or two apart (each is read and decrypted first): a
+    lingering worker takes them together, one that takes at once runs the first alone."""
+    batches: list[list[str]] = []
+
+    async def handle(items: list[str]) -> list[str]:
+        batches.append(items)
+        return items
+
+    batcher: Batcher[str, str] = Batcher(handle, linger=linger)
+    first = asyncio.create_task(batcher.submit("A", key="a"))
+    await asyncio.sleep(0)  # A is waiting, its worker was started
+    second = asyncio.create_task(batcher.submit("B", key="b"))
+
+    assert await asyncio.gather(first, second) == ["A", "B"]
+    assert batches == ([["A", "B"]] if linger else [["A"], ["B"]])
+
+
+async def test_a_lone_message_waits_only_the_lingering_turns() -> None:
+    """No timer, no waiting for company: lingering costs a lone message its turns, no more."""
+
+    async def handle(items: list[str]) -> list[str]:
+        return items
+
+    async def turns_until_done(linger: int) -> int:
+        batcher: Batcher[str, str] = Batcher(handle, linger=linger)
+        alone = asyncio.create_task(batcher.submit("A", key="a"))
+        turns = 0
+        while not alone.done():
+            await asyncio.sleep(0)
+            turns += 1
+        assert alone.result() == "A"
+        return turns
+
+    assert await turns_until_done(LINGER_TURNS) == await turns_until_done(0) + LINGER_TURNS
 
 
 async def test_a_cancelled_caller_does_not_cancel_the_work() -> None:
