@@ -11,8 +11,13 @@ limit's count, outbox row, reply; one mentor alone would be over the 20-a-minute
 students are read and the draft saved), 1 (the student is chosen: the draft is updated and the
 next question asked) and 取消 (the draft is dropped).
 
-Usage: python bench/webhook.py [--seconds 10] [--connections 32] [--scenarios help,form]
-                               [--database-url URL (an empty database)]
+Rounds: the machine's noise moved one measurement by a third from run to run (the bare
+endpoint alone from 0.15 to 0.21 CPU-ms), so every round measures the bare endpoint and each
+scenario afresh, with messages of its own (no MsgId is sent twice), and the ratio reported is
+the median of the rounds' ratios; each round's figures are printed too.
+
+Usage: python bench/webhook.py [--seconds 10] [--rounds 3] [--connections 32]
+                               [--scenarios help,form] [--database-url URL (an empty database)]
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -147,6 +153,23 @@ async def prepare_database(database_url: str) -> None:
     await engine.dispose()
 
 
+TRAFFIC = ("outbox", "inbound_message", "pending_inbound", "conversation", "audit_log")
+"""What a measurement writes: cleared before the next, so that no round sends the rows an
+earlier one left queued (or held back under WeCom's per-member cap) or meets its drafts."""
+
+
+async def clear_traffic(database_url: str) -> None:
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    engine = make_engine(database_url, data_key=DATA_KEY)
+    async with engine.begin() as connection:
+        for table in TRAFFIC:
+            await connection.execute(text(f"DELETE FROM {table}"))
+    await engine.dispose()
+
+
 def cpu_seconds(pid: int) -> float:
     """user+sys of a process and its children (reaped and live), in seconds."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -222,6 +245,7 @@ def measure(
     script: Path,
     data: tuple[Path, Path],
 ) -> dict[str, Any]:
+    asyncio.run(clear_traffic(env["CAREBOT_DATABASE_URL"]))
     port = free_port()
     server = subprocess.Popen(
         [*command, "--port", str(port)],
@@ -247,6 +271,7 @@ def measure(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--messages", type=int, default=40000)
     parser.add_argument("--scenarios", default="help,form")
@@ -260,10 +285,6 @@ def main() -> None:
     script = work / "replay.lua"
     script.write_text(LUA)
     scenarios = args.scenarios.split(",")
-    files = {
-        name: request_files(work, name, args.messages, first_id=n * 10**8)
-        for n, name in enumerate(scenarios)
-    }
     python = sys.executable
     api_port = free_port()
     api = subprocess.Popen(
@@ -275,41 +296,71 @@ def main() -> None:
     try:
         wait_ready(api_port)
         env = server_env(database_url) | {"CAREBOT_WECOM_API_BASE": f"http://127.0.0.1:{api_port}"}
-        report = run_all(args, env, script, files, scenarios)
+        rounds = []
+        for number in range(args.rounds):
+            files = {
+                name: request_files(
+                    work, name, args.messages, first_id=(number * len(scenarios) + n) * 10**8
+                )
+                for n, name in enumerate(scenarios)
+            }
+            rounds.append(run_round(args, env, script, files, scenarios))
     finally:
         api.terminate()
         api.wait(timeout=20)
+    report = summary(args, rounds, scenarios)
     report["database"] = database_url.split(":")[0]
     print(json.dumps(report, indent=2))
 
 
-def run_all(
+def run_round(
     args: argparse.Namespace,
     env: dict[str, str],
     script: Path,
     files: dict[str, tuple[Path, Path]],
     scenarios: list[str],
 ) -> dict[str, Any]:
+    """The bare endpoint, then each scenario, on this round's messages."""
     python = sys.executable
     bare_command = [python, "-m", "uvicorn", "bench.bare_app:app", "--log-level", "warning"]
     bare = measure([*bare_command, "--no-access-log"], env, args, script, files[scenarios[0]])
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"bare": bare}
     for name in scenarios:
         command = [str(Path(python).with_name("carebot")), "serve"]
         carebot = measure(command, env, args, script, files[name])
         ratio = bare["cpu_ms_per_request"] / max(1e-9, carebot["cpu_ms_per_request"])
+        results[name] = {"carebot": carebot, "cpu_ratio_bare_over_carebot": round(ratio, 3)}
+    return results
+
+
+def summary(
+    args: argparse.Namespace, rounds: list[dict[str, Any]], scenarios: list[str]
+) -> dict[str, Any]:
+    """Each scenario's median round (by ratio) stands for it; every round is listed."""
+    results: dict[str, Any] = {}
+    for name in scenarios:
+        ordered = sorted(rounds, key=lambda r: r[name]["cpu_ratio_bare_over_carebot"])
+        middle = ordered[(len(ordered) - 1) // 2]  # the lower median of an even count
+        ratio = middle[name]["cpu_ratio_bare_over_carebot"]
+        carebot = middle[name]["carebot"]
+        served = all(r[name]["carebot"]["requests"] > 0 for r in rounds)
         results[name] = {
             "carebot": carebot,
-            "cpu_ratio_bare_over_carebot": round(ratio, 3),
+            "bare": middle["bare"],
+            "cpu_ratio_bare_over_carebot": ratio,
+            "cpu_ratio_rounds": [r[name]["cpu_ratio_bare_over_carebot"] for r in rounds],
+            "cpu_ms_per_request_rounds": [r[name]["carebot"]["cpu_ms_per_request"] for r in rounds],
             # no request served (the server stalled) measures nothing and meets nothing
-            "meets_target": carebot["requests"] > 0
-            and _meets(TARGETS[name], ratio, carebot["p99_ms"]),
+            "meets_target": served and _meets(TARGETS[name], ratio, carebot["p99_ms"]),
         }
+    bare_rounds = [r["bare"]["cpu_ms_per_request"] for r in rounds]
     return {
         "benchmark": "webhook",
         "connections": args.connections,
         "seconds": args.seconds,
-        "bare": bare,
+        "rounds": args.rounds,
+        "bare": {"cpu_ms_per_request_median": statistics.median(bare_rounds)}
+        | {"cpu_ms_per_request_rounds": bare_rounds},
         "scenarios": results,
         "target": {name: TARGETS[name] for name in scenarios},
     }
