@@ -10,7 +10,7 @@ order, hence this small one.
 `linger`: a worker lets the event loop turn that many times before it takes a batch. A batch
 runs without yielding (SQLite is inline), so the callbacks that arrive meanwhile are still
 being read and decrypted when it ends; taken at once, the next batch held the one or two that
-had got as far as `submit` (half the batches under load were of one to five). Two turns let
+had got as far as `submit` (two batches in five under load held one to five). Two turns let
 them catch up: batches doubled and each message's share of a transaction's fixed cost halved
 (bench/webhook.py). A lone message waits two idle turns, microseconds: nothing waits for
 company by the clock.
