@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import Sender
 from bot.channels.dingtalk import channel as dingtalk
+from bot.channels.http import PlatformHttp, open_platform_http
 from bot.channels.simulator import channel as simulator
 from bot.channels.wecom import channel as wecom
 from bot.clock import Clock
@@ -30,7 +31,7 @@ class Runtime:
     clock: Clock
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    http: httpx.AsyncClient
+    http: PlatformHttp
     senders: dict[str, Sender]
     outbox: OutboxSender
     reader: Reader
@@ -41,7 +42,7 @@ def build_senders(
     *,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
-    http: httpx.AsyncClient,
+    http: PlatformHttp,
 ) -> dict[str, Sender]:
     """The active-send side of every enabled channel."""
     senders: dict[str, Sender] = {}
@@ -79,7 +80,7 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     async with (
         open_database(settings) as engine,
-        httpx.AsyncClient(timeout=settings.http_timeout, transport=transport) as http,
+        open_platform_http(settings.http_timeout, transport) as http,
     ):
         sessions = make_sessionmaker(engine)
         senders = build_senders(settings, sessions=sessions, clock=clock, http=http)

@@ -16,6 +16,7 @@ import typer
 
 from bot.channels.dingtalk.channel import DingTalkConfig, build_api, receive
 from bot.channels.dingtalk.stream import Backoff, Sleep, StreamClient
+from bot.channels.http import open_platform_http
 from bot.cli.help import help_for
 from bot.clock import Clock
 from bot.settings import Settings
@@ -60,7 +61,7 @@ async def run_stream(
     application = create_app(settings, clock=clock, transport=transport)
     async with (
         application.router.lifespan_context(application),
-        httpx.AsyncClient(timeout=settings.http_timeout, transport=transport) as http,
+        open_platform_http(settings.http_timeout, transport) as http,
     ):
         dispatcher = application.state.dispatcher
         api = build_api(

@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -21,6 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import TransientError
+from bot.channels.http import open_platform_http
 from bot.channels.wecom.channel import build_sender
 from bot.outbox.sender import OutboxSender
 from handlers.envelopes import text
@@ -101,7 +101,7 @@ async def test_a_broadcast_under_random_platform_faults_ends_sent_once_or_failed
     began, wall = clock.now(), time.monotonic()
     await _queue(sessions, began)
     rounds = 0
-    async with httpx.AsyncClient(transport=fake.transport(), timeout=0.1) as http:
+    async with open_platform_http(0.1, fake.transport()) as http:
         wecom = build_sender(
             wecom_settings(database_url, DATA_KEY), sessions=sessions, clock=clock, http=http
         )

@@ -1,4 +1,5 @@
-"""DingTalk's OpenAPI over httpx: access token, robot 1:1 batch send, session webhooks, gateway.
+"""DingTalk's OpenAPI over the platforms' HTTP client: access token, robot 1:1 batch send,
+session webhooks, gateway.
 
 Errors follow the channel tree: busy, throttled, 5xx, timeouts → TransientError; a refusal
 an operator must fix (bad robotCode, missing permission, wrong secret) → ConfigurationError.
@@ -14,11 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import ConfigurationError, PlatformError, TransientError
+from bot.channels.http import Answer, ConnectFailed, NoAnswer, PlatformHttp
 from bot.channels.tokens import TokenCache
 from bot.clock import Clock
 
@@ -72,7 +73,7 @@ class DingTalkApi:
     def __init__(
         self,
         *,
-        http: httpx.AsyncClient,
+        http: PlatformHttp,
         base: str,
         app_key: str,
         app_secret: str,
@@ -125,11 +126,11 @@ class DingTalkApi:
         headers = {"x-acs-dingtalk-access-token": token}
         try:
             async with asyncio.timeout(self._timeout):
-                response = await self._http.get(
-                    self._base + READ_STATUS_PATH, params=params, headers=headers
+                response = await self._http.request(
+                    "GET", self._base + READ_STATUS_PATH, params=params, headers=headers
                 )
-        except (httpx.TimeoutException, httpx.TransportError, TimeoutError) as exc:
-            raise TransientError(0, f"{READ_STATUS_PATH}: {type(exc).__name__}") from None
+        except (NoAnswer, TimeoutError) as exc:
+            raise TransientError(0, f"{READ_STATUS_PATH}: {_why(exc)}") from None
         data = _json_object(response)
         if not response.is_success:
             raise classify(READ_STATUS_PATH, response.status_code, data)
@@ -146,11 +147,11 @@ class DingTalkApi:
         A refused connection means nothing was sent: also False."""
         try:
             async with asyncio.timeout(self._timeout):
-                response = await self._http.post(url, json=dict(body))
-        except httpx.ConnectError:
+                response = await self._http.request("POST", url, json=dict(body))
+        except ConnectFailed:
             return False
-        except (httpx.TimeoutException, httpx.TransportError, TimeoutError) as exc:
-            raise TransientError(0, f"sessionWebhook: {type(exc).__name__}") from None
+        except (NoAnswer, TimeoutError) as exc:
+            raise TransientError(0, f"sessionWebhook: {_why(exc)}") from None
         if response.status_code >= 500 or response.status_code == 429:
             raise TransientError(
                 response.status_code, f"sessionWebhook: HTTP {response.status_code}"
@@ -190,11 +191,11 @@ class DingTalkApi:
         headers = {"x-acs-dingtalk-access-token": token} if token else {}
         try:
             async with asyncio.timeout(self._timeout):
-                response = await self._http.post(
-                    self._base + path, json=dict(body), headers=headers
+                response = await self._http.request(
+                    "POST", self._base + path, json=dict(body), headers=headers
                 )
-        except (httpx.TimeoutException, httpx.TransportError, TimeoutError) as exc:
-            raise TransientError(0, f"{path}: {type(exc).__name__}") from None
+        except (NoAnswer, TimeoutError) as exc:
+            raise TransientError(0, f"{path}: {_why(exc)}") from None
         data = _json_object(response)
         if response.is_success and data:
             return data
@@ -206,7 +207,12 @@ class DingTalkApi:
         raise error
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any]:
+def _why(exc: Exception) -> str:
+    """What went wrong, for an error text: the client's own exception name, never a URL."""
+    return str(exc) or type(exc).__name__
+
+
+def _json_object(response: Answer) -> dict[str, Any]:
     try:
         data = response.json()
     except ValueError:

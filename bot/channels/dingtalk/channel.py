@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -30,6 +29,7 @@ from bot.channels.dingtalk.api import DingTalkApi
 from bot.channels.dingtalk.inbound import RobotInbound, parse_body, parse_message, verify_signature
 from bot.channels.dingtalk.sender import DingTalkSender, HealthReport
 from bot.channels.dingtalk.sessions import SessionWebhooks
+from bot.channels.http import PlatformHttp
 from bot.clock import Clock
 from bot.inbound.dispatch import Dispatcher
 from bot.settings import Settings
@@ -163,7 +163,7 @@ def build_sender(
     *,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
-    http: httpx.AsyncClient,
+    http: PlatformHttp,
 ) -> DingTalkSender:
     """The active-send side of this channel."""
     config = DingTalkConfig.from_settings(settings)
@@ -183,7 +183,7 @@ def build_api(
     *,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
-    http: httpx.AsyncClient,
+    http: PlatformHttp,
     timeout: float,
 ) -> DingTalkApi:
     return DingTalkApi(

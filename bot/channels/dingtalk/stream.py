@@ -13,8 +13,8 @@ Why our own client and not the official `dingtalk-stream` SDK, which does almost
   from one person may be handled out of order: wrong for a conversation;
 - it registers the connection and fetches tokens with the synchronous `requests` library
   inside the event loop, and hard-codes `websockets.connect()`'s options (no open or ping
-  timeouts; PR #74 is still open); we use the shared async httpx client, whose transport
-  the tests replace with the fake DingTalk server;
+  timeouts; PR #74 is still open); we use the platforms' async HTTP client (bot/channels/http.py),
+  whose transport the tests replace with the fake DingTalk server;
 - its reconnect loop swallows every exception with a broad `except Exception`; with
   websockets >= 15 users report the robot going offline silently (issue #65);
 - frames reach its handler classes with its own loose parsing; here every robot message goes

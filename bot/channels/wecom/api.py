@@ -1,4 +1,4 @@
-"""The WeCom server API over the shared async httpx client (wechatpy's client is synchronous).
+"""The WeCom server API over the platforms' HTTP client (wechatpy's client is synchronous).
 
 Every call carries the cached access token; WeCom's error codes become the channel error tree:
 a rejected token is refetched once, busy/limit/5xx/timeouts are transient, and refusals an
@@ -7,18 +7,17 @@ operator must fix (60020 untrusted IP, bad secret) are configuration errors show
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import ConfigurationError, PlatformError, TransientError
+from bot.channels.http import Answer, AnswerTimeout, NoAnswer, PlatformHttp, encode_json
 from bot.channels.tokens import TokenCache
 from bot.clock import Clock
 from storage.db import session_scope
@@ -50,7 +49,7 @@ class RedactSecrets(logging.Filter):
         return True
 
     def _clean(self, arg: object) -> object:
-        if isinstance(arg, str | httpx.URL) and self.pattern.search(str(arg)):
+        if self.pattern.search(str(arg)):
             return self.pattern.sub(r"\1=***", str(arg))
         return arg
 
@@ -60,12 +59,6 @@ def redact_http_logs() -> None:
     logger = logging.getLogger("httpx")
     if not any(isinstance(f, RedactSecrets) for f in logger.filters):
         logger.addFilter(RedactSecrets())
-
-
-def encode(payload: dict[str, Any]) -> bytes:
-    """Stable, compact UTF-8 JSON: a retry of the same payload is byte-identical, and WeCom
-    refuses \\uXXXX escapes (40033), hence ensure_ascii=False."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class HealthRecord:
@@ -101,7 +94,7 @@ class WeComApi:
     def __init__(
         self,
         *,
-        http: httpx.AsyncClient,
+        http: PlatformHttp,
         base: str,
         corp_id: str,
         agent_id: int,
@@ -119,7 +112,7 @@ class WeComApi:
 
     async def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         """POST JSON to /cgi-bin/<path>; the answer when errcode is 0."""
-        body = encode(payload)
+        body = encode_json(payload)  # WeCom refuses \\uXXXX escapes (40033)
         headers = {"Content-Type": "application/json; charset=utf-8"}
         return await self._guarded(
             lambda token: self._request("POST", path, token, content=body, headers=headers)
@@ -164,14 +157,14 @@ class WeComApi:
         url = f"{self._base}/cgi-bin/{path}"
         try:
             response = await self._http.request(method, url, params=params, **kwargs)
-        except httpx.TimeoutException as exc:
+        except AnswerTimeout as exc:
             raise TransientError(NO_RESPONSE, f"{path}: timed out") from exc
-        except httpx.TransportError as exc:
-            raise TransientError(NO_RESPONSE, f"{path}: {type(exc).__name__}") from exc
+        except NoAnswer as exc:
+            raise TransientError(NO_RESPONSE, f"{path}: {exc}") from exc
         return _json_of(response, path)
 
 
-def _json_of(response: httpx.Response, path: str) -> dict[str, Any]:
+def _json_of(response: Answer, path: str) -> dict[str, Any]:
     if response.status_code >= 500 or response.status_code == 429:
         raise TransientError(response.status_code, f"{path}: HTTP {response.status_code}")
     if response.status_code != 200:

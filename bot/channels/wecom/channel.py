@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import ChannelError, MalformedError, SignatureError
+from bot.channels.http import PlatformHttp
 from bot.channels.wecom.api import WeComApi
 from bot.channels.wecom.callback import (
     CARD_DONE,
@@ -65,7 +65,7 @@ def build_sender(
     *,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
-    http: httpx.AsyncClient,
+    http: PlatformHttp,
 ) -> WeComSender:
     assert settings.wecom_corp_id and settings.wecom_secret and settings.wecom_agent_id
     api = WeComApi(

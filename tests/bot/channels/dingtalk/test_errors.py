@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channels.base import ConfigurationError, TransientError
 from bot.channels.dingtalk import channel as dingtalk
 from bot.channels.dingtalk.sender import DingTalkSender
+from bot.channels.http import PlatformHttp, open_platform_http
 from bot.settings import Settings
 from handlers.envelopes import Outbound, text
 from storage.db import session_scope
@@ -38,8 +39,8 @@ def settings(database_url: str, fake: FakeDingTalkServer) -> Settings:
 
 
 @pytest.fixture
-async def http(fake: FakeDingTalkServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fake)) as client:
+async def http(fake: FakeDingTalkServer) -> AsyncIterator[PlatformHttp]:
+    async with open_platform_http(5.0, httpx.ASGITransport(app=fake)) as client:
         yield client
 
 
@@ -48,7 +49,7 @@ def sender(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
-    http: httpx.AsyncClient,
+    http: PlatformHttp,
 ) -> DingTalkSender:
     return dingtalk.build_sender(settings, sessions=sessions, clock=clock, http=http)
 
@@ -61,7 +62,7 @@ async def test_the_token_is_fetched_once_and_shared_through_the_database(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
-    http: httpx.AsyncClient,
+    http: PlatformHttp,
     sender: DingTalkSender,
     fake: FakeDingTalkServer,
 ) -> None:
@@ -122,7 +123,7 @@ async def test_a_hanging_platform_times_out_as_a_transient_error(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
-    http: httpx.AsyncClient,
+    http: PlatformHttp,
     fake: FakeDingTalkServer,
 ) -> None:
     settings.http_timeout = 0.2
@@ -137,7 +138,7 @@ async def test_a_refused_connection_is_a_transient_error(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: FakeClock
 ) -> None:
     settings.dingtalk_api_base = "http://127.0.0.1:9"  # the discard port: nothing listens
-    async with httpx.AsyncClient() as real:
+    async with open_platform_http(5.0) as real:
         sender = dingtalk.build_sender(settings, sessions=sessions, clock=clock, http=real)
         with pytest.raises(TransientError):
             await sender.send(HELLO, ["a"], batch_key="1")
@@ -147,7 +148,7 @@ async def test_bad_robot_code_raises_a_configuration_error(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
-    http: httpx.AsyncClient,
+    http: PlatformHttp,
 ) -> None:
     settings.dingtalk_robot_code = "dingwrongrobot"
     sender = dingtalk.build_sender(settings, sessions=sessions, clock=clock, http=http)
@@ -197,7 +198,7 @@ async def test_wrong_app_secret_is_a_configuration_error(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
-    http: httpx.AsyncClient,
+    http: PlatformHttp,
 ) -> None:
     settings.dingtalk_app_secret = SecretStr("wrong")
     sender = dingtalk.build_sender(settings, sessions=sessions, clock=clock, http=http)

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channels.dingtalk import channel as dingtalk
 from bot.channels.dingtalk.sender import DingTalkSender
 from bot.channels.dingtalk.sessions import SessionWebhooks
+from bot.channels.http import PlatformHttp, open_platform_http
 from bot.settings import Settings
 from handlers.envelopes import Button, Outbound, text
 from storage.db import session_scope
@@ -37,8 +38,8 @@ def settings(database_url: str, fake: FakeDingTalkServer) -> Settings:
 
 
 @pytest.fixture
-async def http(fake: FakeDingTalkServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fake)) as client:
+async def http(fake: FakeDingTalkServer) -> AsyncIterator[PlatformHttp]:
+    async with open_platform_http(5.0, httpx.ASGITransport(app=fake)) as client:
         yield client
 
 
@@ -47,7 +48,7 @@ def sender(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
-    http: httpx.AsyncClient,
+    http: PlatformHttp,
 ) -> DingTalkSender:
     return dingtalk.build_sender(settings, sessions=sessions, clock=clock, http=http)
 
@@ -218,7 +219,7 @@ async def test_the_fake_serves_real_http_too(
 ) -> None:
     with serve_app(fake) as base:
         settings.dingtalk_api_base = base
-        async with httpx.AsyncClient(timeout=5) as real:
+        async with open_platform_http(5) as real:
             sender = dingtalk.build_sender(settings, sessions=sessions, clock=clock, http=real)
             [delivery] = await sender.send(HELLO, ["a"], batch_key="1")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import Button, Outbound, TransientError
+from bot.channels.http import PlatformHttp, open_platform_http
 from bot.channels.wecom.channel import build_sender
 from bot.channels.wecom.sender import WeComSender
 from bot.outbox.sender import OutboxSender
@@ -37,8 +37,8 @@ def fake(clock: FakeClock) -> FakeWeComServer:
 
 
 @pytest.fixture
-async def http(fake: FakeWeComServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=fake.transport(), timeout=1.0) as client:
+async def http(fake: FakeWeComServer) -> AsyncIterator[PlatformHttp]:
+    async with open_platform_http(1.0, fake.transport()) as client:
         yield client
 
 
@@ -47,7 +47,7 @@ def sender(
     database_url: str,
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
-    http: httpx.AsyncClient,
+    http: PlatformHttp,
 ) -> WeComSender:
     settings = wecom_settings(database_url, DATA_KEY)
     return build_sender(settings, sessions=sessions, clock=clock, http=http)
@@ -145,7 +145,7 @@ async def test_sender_works_against_the_fake_over_real_http(
     fake.hang_seconds = 3.0
     with fake.serve() as url:
         settings = wecom_settings(database_url, DATA_KEY, wecom_api_base=url)
-        async with httpx.AsyncClient(timeout=0.5) as http:
+        async with open_platform_http(0.5) as http:
             sender = build_sender(settings, sessions=sessions, clock=clock, http=http)
             [delivery] = await sender.send(CARD, ["ZhangSan"], batch_key="net-1")
             fake.fail_next("hang")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.channels.http import PlatformHttp, open_platform_http
 from bot.channels.wecom.channel import build_sender
 from handlers.envelopes import Outbound
 from tests.conftest import DATA_KEY
@@ -28,8 +28,8 @@ def fake(clock: FakeClock) -> FakeWeComServer:
 
 
 @pytest.fixture
-async def http(fake: FakeWeComServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=fake.transport()) as client:
+async def http(fake: FakeWeComServer) -> AsyncIterator[PlatformHttp]:
+    async with open_platform_http(5.0, fake.transport()) as client:
         yield client
 
 
@@ -46,7 +46,7 @@ async def test_typed_links_and_name_codes_arrive_as_text(
     database_url: str,
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
-    http: httpx.AsyncClient,
+    http: PlatformHttp,
     fake: FakeWeComServer,
 ) -> None:
     sender = build_sender(

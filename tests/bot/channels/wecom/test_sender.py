@@ -6,12 +6,12 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import ConfigurationError, Outbound, TransientError
+from bot.channels.http import PlatformHttp, open_platform_http
 from bot.channels.wecom.channel import build_sender
 from bot.channels.wecom.sender import WeComSender, split_text
 from bot.outbox.sender import OutboxSender
@@ -33,8 +33,8 @@ def fake(clock: FakeClock) -> FakeWeComServer:
 
 
 @pytest.fixture
-async def http(fake: FakeWeComServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=fake.transport(), timeout=0.3) as client:
+async def http(fake: FakeWeComServer) -> AsyncIterator[PlatformHttp]:
+    async with open_platform_http(0.3, fake.transport()) as client:
         yield client
 
 
@@ -42,7 +42,7 @@ def _sender(
     database_url: str,
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
-    http: httpx.AsyncClient,
+    http: PlatformHttp,
 ) -> WeComSender:
     settings = wecom_settings(database_url, DATA_KEY)
     return build_sender(settings, sessions=sessions, clock=clock, http=http)
@@ -53,7 +53,7 @@ def sender(
     database_url: str,
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
-    http: httpx.AsyncClient,
+    http: PlatformHttp,
 ) -> WeComSender:
     return _sender(database_url, sessions, clock, http)
 
@@ -124,7 +124,7 @@ async def test_the_token_is_fetched_once_and_shared_through_the_database(
     database_url: str,
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
-    http: httpx.AsyncClient,
+    http: PlatformHttp,
     sender: WeComSender,
     fake: FakeWeComServer,
 ) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.channels.http import open_platform_http
 from bot.channels.wecom.channel import build_sender
 from bot.channels.wecom.sender import WeComSender
 from handlers.envelopes import image
@@ -33,7 +33,7 @@ async def sender(
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
 ) -> AsyncIterator[WeComSender]:
-    async with httpx.AsyncClient(transport=fake.transport(), timeout=2.0) as http:
+    async with open_platform_http(2.0, fake.transport()) as http:
         settings = wecom_settings(database_url, DATA_KEY)
         yield build_sender(settings, sessions=sessions, clock=clock, http=http)
 
