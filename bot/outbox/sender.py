@@ -8,8 +8,12 @@ with duplicate checks (WeCom `enable_duplicate_check`) deliver it once.
 This runs for nearly every reply, so the database work is a few Core statements per round, not
 per row: one UPDATE … RETURNING leases the rows (with what sending needs), one executemany
 stores new batch ids, and results are written by one executemany per transaction, shared by
-the batches that finish while an earlier write is under way (the inbound `Batcher`). A result
-is written only while the row's lease is still ours (its attempt count is the token).
+the batches that finish while an earlier write is under way (the inbound `Batcher`). While other
+sends of the round are still in flight, the writer waits for their results too (at most
+`Batcher.expect_seconds`, 20 ms): a crash in that wait leaves those rows leased, and they are
+resent as the identical batch when the lease runs out, as after a crash during the send
+itself. A result is written only while the row's lease is still ours (its attempt count is the
+token).
 """
 
 from __future__ import annotations
@@ -88,8 +92,11 @@ class OutboxSender:
         self._rng = rng or random.Random()
         self._gate = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
+        self._unrecorded: set[str] = set()
+        """Batch ids of the rounds under way whose outcomes are not yet handed to the writer:
+        while there are some, the writer waits for their outcomes to share its transaction."""
         self._recorder: Batcher[list[outbox.Outcome], None] = Batcher(
-            self._write, linger=LINGER_TURNS
+            self._write, linger=LINGER_TURNS, expecting=lambda: bool(self._unrecorded)
         )
         self.on_send_failed: Callable[[str, str | None], None] = lambda channel, error: None
         """Told (channel, error) for each recipient a send did not reach (bot/metrics.py)."""
@@ -103,7 +110,12 @@ class OutboxSender:
         if not self.senders:
             return 0
         batches = await self._claim()
-        await asyncio.gather(*(self._send(batch) for batch in batches))
+        ids = {batch.batch_id for batch in batches}
+        self._unrecorded |= ids
+        try:
+            await asyncio.gather(*(self._send(batch) for batch in batches))
+        finally:  # cancelled mid-round: what never reached _record is expected no more
+            self._unrecorded -= ids
         return sum(len(batch.row_ids) for batch in batches)
 
     async def drain(self, *, max_rounds: int = 1000) -> int:
@@ -238,6 +250,7 @@ class OutboxSender:
             if delivery.status != "sent":
                 self.on_send_failed(batch.channel, delivery.error)
             outcomes.append(self._outcome(row, batch.batch_id, delivery, now, keep_batch, backoff))
+        self._unrecorded.discard(batch.batch_id)
         await self._recorder.submit(outcomes, key=batch.batch_id)
 
     async def _write(self, work: list[list[outbox.Outcome]]) -> list[None]:

@@ -185,6 +185,67 @@ async def test_a_lone_message_waits_only_the_lingering_turns() -> None:
     assert await turns_until_done(LINGER_TURNS) == await turns_until_done(0) + LINGER_TURNS
 
 
+async def _batches_of_items_a_turn_apart(
+    count: int, expecting: Callable[[], bool], *, max_size: int = 64, seconds: float = 60.0
+) -> list[list[int]]:
+    """Submit `count` items one loop turn apart to a batcher told `expecting`."""
+    batches: list[list[int]] = []
+
+    async def handle(items: list[int]) -> list[int]:
+        batches.append(items)
+        return items
+
+    batcher: Batcher[int, int] = Batcher(
+        handle, max_size=max_size, expecting=expecting, expect_seconds=seconds
+    )
+    calls = []
+    for n in range(count):
+        calls.append(asyncio.create_task(batcher.submit(n, key=n)))
+        await asyncio.sleep(0)
+    assert await asyncio.wait_for(asyncio.gather(*calls), 10) == list(range(count))
+    return batches
+
+
+async def test_a_worker_told_more_is_coming_waits_for_it() -> None:
+    """The outbox's results arrive a send apart: expected, they share one write; not
+    expected, each goes alone as before."""
+    unsent = 5  # as the sender counts: an item is expected no more once it is submitted
+
+    batches: list[list[int]] = []
+
+    async def handle(items: list[int]) -> list[int]:
+        batches.append(items)
+        return items
+
+    batcher: Batcher[int, int] = Batcher(handle, expecting=lambda: unsent > 0, expect_seconds=60)
+
+    async def result(n: int) -> int:
+        nonlocal unsent
+        unsent -= 1
+        return await batcher.submit(n, key=n)
+
+    calls = []
+    for n in range(5):
+        calls.append(asyncio.create_task(result(n)))
+        await asyncio.sleep(0)
+    assert await asyncio.wait_for(asyncio.gather(*calls), 10) == list(range(5))
+    assert batches == [[0, 1, 2, 3, 4]]  # the last one's arrival ended the wait at once
+
+    assert await _batches_of_items_a_turn_apart(3, lambda: False) == [[0], [1], [2]]
+
+
+async def test_an_expecting_worker_takes_a_full_batch_at_once() -> None:
+    batches = await _batches_of_items_a_turn_apart(5, lambda: True, max_size=2, seconds=0.05)
+    assert batches[0] == [0, 1] and sorted(n for b in batches for n in b) == list(range(5))
+
+
+async def test_an_expectation_never_met_delays_an_item_only_until_time_is_up() -> None:
+    """A send that never reports back (a bug, a hang) must not strand the others' results:
+    they are written once `expect_seconds` have passed."""
+    batches = await _batches_of_items_a_turn_apart(2, lambda: True, seconds=0.05)
+    assert sorted(n for b in batches for n in b) == [0, 1]
+
+
 async def test_a_cancelled_caller_does_not_cancel_the_work() -> None:
     done: list[int] = []
     release = asyncio.Event()

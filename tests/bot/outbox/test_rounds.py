@@ -3,12 +3,14 @@ a row's lease records its result."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
@@ -72,6 +74,58 @@ async def test_a_round_of_forty_sends_costs_a_few_statements(
     async with sessions() as session:
         statuses = (await session.exec(select(OutboxMessage.status))).all()
     assert set(statuses) == {OutboxStatus.SENT}
+
+
+async def test_results_of_a_round_four_sends_at_a_time_share_their_writes(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    """Sends finish one after another, a few in flight: each result used to be written as it
+    came (two rows a transaction). The writer now waits while the round's other sends are in
+    flight, so sixty results take a couple of writes."""
+    await _queue(sessions, clock, 60)
+    fake = ScriptedSender(batch_size=1000, delay=0.001)
+    sender = OutboxSender(sessions=sessions, clock=clock, senders={"wecom": fake}, concurrency=4)
+
+    with _statements(engine) as seen:
+        assert await asyncio.wait_for(sender.run_once(), 30) == 60
+
+    results = [kind for kind in seen if kind == "UPDATE"][2:]  # after the lease and batch ids
+    assert 1 <= len(results) <= 3, seen
+    async with sessions() as session:
+        statuses = (await session.exec(select(OutboxMessage.status))).all()
+    assert statuses == [OutboxStatus.SENT] * 60
+    assert not sender._unrecorded
+
+
+async def test_a_lone_send_is_written_without_waiting(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    """Nothing else in flight: the result is written at once, not after the writer's wait
+    (made an hour here, so waiting would fail the test)."""
+    await _queue(sessions, clock, 1)
+    sender = OutboxSender(sessions=sessions, clock=clock, senders={"wecom": ScriptedSender()})
+    sender._recorder.expect_seconds = 3600
+
+    assert await asyncio.wait_for(sender.run_once(), 10) == 1
+
+
+async def test_a_cancelled_round_expects_none_of_its_sends_any_more(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    await _queue(sessions, clock, 3)
+    fake = ScriptedSender(batch_size=1000, delay=3600)
+    sender = OutboxSender(sessions=sessions, clock=clock, senders={"wecom": fake})
+    round_ = asyncio.create_task(sender.run_once())
+    for _ in range(100):  # the claim, then the three sends starting
+        if len(fake.calls) == 3:
+            break
+        await asyncio.sleep(0)
+    assert len(sender._unrecorded) == 3
+
+    round_.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await round_
+    assert not sender._unrecorded
 
 
 async def test_a_sender_whose_lease_ran_out_does_not_overwrite_the_newer_attempt(
