@@ -170,6 +170,38 @@ async def clear_traffic(database_url: str) -> None:
     await engine.dispose()
 
 
+def drain_outbox(
+    database_url: str, *, stalled: float = 3.0, limit: float = 180.0
+) -> tuple[float, int]:
+    """Wait until the server has sent what the run queued: a message's cost is its reply's
+    sending too, and under wrk's load the sender falls behind the callbacks (the form run left
+    half its sends queued). Rows held back for later (WeCom's per-member cap) never drain in
+    time: the wait ends when the count has not fallen for `stalled` seconds. (seconds, left)."""
+    start = time.monotonic()
+    last, since = -1, start
+    while True:
+        left = asyncio.run(unsent(database_url))
+        now = time.monotonic()
+        if left != last:
+            last, since = left, now
+        if left == 0 or now - since >= stalled or now - start >= limit:
+            return round(now - start - (now - since if left else 0), 2), left
+        time.sleep(0.1)
+
+
+async def unsent(database_url: str) -> int:
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    engine = make_engine(database_url, data_key=DATA_KEY)
+    async with engine.connect() as connection:
+        query = "SELECT count(*) FROM outbox WHERE status IN ('queued', 'retrying', 'sending')"
+        left = (await connection.execute(text(query))).scalar_one()
+    await engine.dispose()
+    return int(left)
+
+
 def cpu_seconds(pid: int) -> float:
     """user+sys of a process and its children (reaped and live), in seconds."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -260,6 +292,9 @@ def measure(
         run_wrk(port, script, data[0], 2, args.connections)  # warm-up, its own messages
         before = cpu_seconds(server.pid)
         result = run_wrk(port, script, data[1], args.seconds, args.connections)
+        result["outbox_drain_seconds"], result["outbox_left"] = drain_outbox(
+            env["CAREBOT_DATABASE_URL"]
+        )
         used = cpu_seconds(server.pid) - before
     finally:
         server.terminate()
