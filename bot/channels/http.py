@@ -113,13 +113,13 @@ class AiohttpPlatform:
         self._proxies: dict[str, Proxy] = {}
 
     async def _proxy_for(self, url: str) -> Proxy:
-        origin = URL(url).origin()
-        key = str(origin)
-        if key not in self._proxies:  # proxy_bypass may resolve names: not on the loop
+        key = url[: url.find("/", url.find("//") + 2)]  # scheme://host[:port], unparsed
+        known = self._proxies.get(key)
+        if known is None:  # proxy_bypass may resolve names: not on the loop
             if len(self._proxies) >= MAX_ORIGINS:
                 self._proxies.clear()
-            self._proxies[key] = await asyncio.to_thread(_env_proxy, origin)
-        return self._proxies[key]
+            known = self._proxies[key] = await asyncio.to_thread(_env_proxy, URL(url).origin())
+        return known
 
     async def request(
         self,
@@ -151,8 +151,11 @@ class AiohttpPlatform:
                 proxy=proxy,
                 proxy_auth=proxy_auth,
             ) as response:
-                if (response.content_length or 0) > MAX_ANSWER_BYTES:
+                length = response.content_length
+                if length is not None and length > MAX_ANSWER_BYTES:
                     raise NoAnswer("answer too long")
+                if length is not None:  # the platforms' answers: read in one go
+                    return Answer(response.status, await response.read())
                 read = bytearray()
                 async for chunk in response.content.iter_any():
                     read += chunk
