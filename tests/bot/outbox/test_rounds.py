@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.outbox.sender import OutboxSender
-from handlers.envelopes import text
+from handlers.envelopes import Outbound, text
 from storage.db import session_scope
 from storage.messaging import outbox
 from storage.models import OutboxMessage, OutboxStatus
@@ -110,16 +110,22 @@ async def test_a_lone_send_is_written_without_waiting(
 
 
 async def test_a_cancelled_round_expects_none_of_its_sends_any_more(
-    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await _queue(sessions, clock, 3)
     fake = ScriptedSender(batch_size=1000, delay=3600)
+    all_started = asyncio.Event()
+    send = fake.send
+
+    async def counted(message: Outbound, recipients: Sequence[str], *, batch_key: str) -> Any:
+        if len(fake.calls) == 2:  # this is the third: all are in flight once it sleeps
+            all_started.set()
+        return await send(message, recipients, batch_key=batch_key)
+
+    monkeypatch.setattr(fake, "send", counted)
     sender = OutboxSender(sessions=sessions, clock=clock, senders={"wecom": fake})
     round_ = asyncio.create_task(sender.run_once())
-    for _ in range(100):  # the claim, then the three sends starting
-        if len(fake.calls) == 3:
-            break
-        await asyncio.sleep(0)
+    await asyncio.wait_for(all_started.wait(), 30)  # the claim may wait on the database
     assert len(sender._unrecorded) == 3
 
     round_.cancel()
