@@ -4,8 +4,8 @@ transport when one is given (the tests' fake platforms, a caller's own transport
 Why not httpx alone: every outbox message is one platform API call, and one `message/send`
 through httpx cost 0.72-0.83 CPU-ms on the bench machine (its URL parser, its header and
 response models, httpcore's pool and h11 are all pure Python), against 0.16 through aiohttp,
-whose parser and URL handling are compiled (/tmp measurement, 3,000 POSTs to
-bench/fake_wecom_api.py, 4 at a time). httpx-aiohttp's transport keeps httpx's models and
+whose parser and URL handling are compiled (3,000 POSTs to bench/fake_wecom_api.py, 4 at
+a time). httpx-aiohttp's transport keeps httpx's models and
 still cost 0.39. The channels need little of either client: a method, a URL with a query, a
 JSON or multipart body, the status and the answer's bytes. So the channels speak this
 interface, and each client is a dozen lines behind it; errors become three exceptions the
