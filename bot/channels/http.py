@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 import httpx
@@ -69,7 +70,14 @@ class Answer:
         return jsonlib.loads(self.content)
 
 
-class PlatformHttp(Protocol):
+def encode_json(value: Any) -> bytes:
+    """Stable, compact UTF-8 JSON: a retry of the same payload is byte-identical."""
+    return jsonlib.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class PlatformHttp(ABC):
+    """What the channels call; each client supplies `_exchange`."""
+
     async def request(
         self,
         method: str,
@@ -80,20 +88,23 @@ class PlatformHttp(Protocol):
         content: bytes | None = None,
         json: Any = None,
         files: Files | None = None,
+    ) -> Answer:
+        sent = dict(headers or {})
+        if json is not None:
+            sent = {"Content-Type": "application/json", **sent}
+            content = encode_json(json)
+        return await self._exchange(method, url, params, sent, content, files)
+
+    @abstractmethod
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: dict[str, str],
+        content: bytes | None,
+        files: Files | None,
     ) -> Answer: ...
-
-
-def encode_json(value: Any) -> bytes:
-    """Stable, compact UTF-8 JSON: a retry of the same payload is byte-identical."""
-    return jsonlib.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _with_json(
-    headers: Mapping[str, str] | None, json: Any, content: bytes | None
-) -> tuple[dict[str, str], bytes | None]:
-    if json is None:
-        return dict(headers or {}), content
-    return {"Content-Type": "application/json", **(headers or {})}, encode_json(json)
 
 
 Proxy = tuple[URL | None, aiohttp.BasicAuth | None]
@@ -107,13 +118,14 @@ def _env_proxy(url: URL) -> Proxy:
         return None, None
 
 
-class AiohttpPlatform:
+class AiohttpPlatform(PlatformHttp):
     def __init__(self, session: aiohttp.ClientSession) -> None:
         self._session = session
         self._proxies: dict[str, Proxy] = {}
 
     async def _proxy_for(self, url: str) -> Proxy:
-        key = url[: url.find("/", url.find("//") + 2)]  # scheme://host[:port], unparsed
+        end = url.find("/", url.find("//") + 2)
+        key = url if end < 0 else url[:end]  # scheme://host[:port], unparsed
         known = self._proxies.get(key)
         if known is None:  # proxy_bypass may resolve names: not on the loop
             if len(self._proxies) >= MAX_ORIGINS:
@@ -121,19 +133,16 @@ class AiohttpPlatform:
             known = self._proxies[key] = await asyncio.to_thread(_env_proxy, URL(url).origin())
         return known
 
-    async def request(
+    async def _exchange(
         self,
         method: str,
         url: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-        content: bytes | None = None,
-        json: Any = None,
-        files: Files | None = None,
+        params: Mapping[str, str] | None,
+        headers: dict[str, str],
+        content: bytes | None,
+        files: Files | None,
     ) -> Answer:
-        headers, data = _with_json(headers, json, content)
-        body: bytes | aiohttp.FormData | None = data
+        body: bytes | aiohttp.FormData | None = content
         if files:
             form = aiohttp.FormData()
             for name, (filename, payload, kind) in files.items():
@@ -170,25 +179,22 @@ class AiohttpPlatform:
             raise NoAnswer(type(exc).__name__) from None
 
 
-class HttpxPlatform:
+class HttpxPlatform(PlatformHttp):
     def __init__(self, client: httpx.AsyncClient) -> None:
         self._client = client
 
-    async def request(
+    async def _exchange(
         self,
         method: str,
         url: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-        content: bytes | None = None,
-        json: Any = None,
-        files: Files | None = None,
+        params: Mapping[str, str] | None,
+        headers: dict[str, str],
+        content: bytes | None,
+        files: Files | None,
     ) -> Answer:
-        headers, data = _with_json(headers, json, content)
         try:
             response = await self._client.request(
-                method, url, params=params, headers=headers, content=data, files=files
+                method, url, params=params, headers=headers, content=content, files=files
             )
         except httpx.ConnectError as exc:
             raise ConnectFailed(type(exc).__name__) from None
