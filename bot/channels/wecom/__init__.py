@@ -1,1 +1,1 @@
-"""WeCom (企业微信): signed, encrypted callbacks in, the server API out (wechatpy crypto)."""
+"""WeCom (企业微信): signed, encrypted callbacks in, the server API out."""
