@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-import uuid
+import secrets
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -60,7 +60,7 @@ class RequestIdMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             sent = dict(scope.get("headers") or []).get(b"x-request-id", b"")
-            request_id = _safe_request_id(sent) or uuid.uuid4().hex[:16]
+            request_id = _safe_request_id(sent) or secrets.token_hex(8)
             message_id.set(request_id)
         await self.app(scope, receive, send)
 

@@ -14,7 +14,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
-from jinja2 import Environment, FunctionLoader, StrictUndefined
+from jinja2 import Environment, FunctionLoader, StrictUndefined, Template
 
 SUFFIX = ".j2"
 
@@ -62,7 +62,23 @@ def _environment() -> Environment:
 
 def render(key: str, **context: Any) -> str:
     """The text for message `key` (templates/<feature>/<key>.j2), stripped of outer blank lines."""
-    return _environment().get_template(f"{key}{SUFFIX}").render(**context).strip()
+    if not context:
+        return _fixed(key)
+    return _template(key).render(**context).strip()
+
+
+@cache
+def _template(key: str) -> Template:
+    """Templates ship with the code and never change while it runs (jinja2's own cache takes a
+    lock and a weak reference per look-up, on every message)."""
+    return _environment().get_template(f"{key}{SUFFIX}")
+
+
+@cache
+def _fixed(key: str) -> str:
+    """A template rendered without context (a button label, a form's title) is always the same
+    text: templates read nothing but their context."""
+    return _template(key).render().strip()
 
 
 def template_keys() -> list[str]:

@@ -22,6 +22,7 @@ def _data() -> dict[str, object]:
     return tomllib.loads(text)
 
 
+@cache  # the visit form asks on every step; the data file does not change while running
 def visit_kinds() -> tuple[VisitKind, ...]:
     rows = _data()["kind"]
     assert isinstance(rows, list)
@@ -31,6 +32,7 @@ def visit_kinds() -> tuple[VisitKind, ...]:
     )
 
 
+@cache
 def effects() -> tuple[str, ...]:
     values = _data()["effects"]
     assert isinstance(values, list)
