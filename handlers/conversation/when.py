@@ -248,13 +248,14 @@ def _is_whole_token(text: str, span: _Span) -> bool:
 
 
 def _cut(text: str, start: int, end: int) -> str:
-    """`text` without [start, end); keeps a single space where the cut separated two tokens."""
+    """`text` without [start, end), outer blanks stripped; keeps a single space where the cut
+    separated two tokens."""
     before, after = text[:start], text[end:]
     if not before.strip() or not after.strip():
         return (before + after).strip()
     if before[-1].isspace() or after[0].isspace():
-        return f"{before.rstrip()} {after.lstrip()}"
-    return before + after
+        return f"{before.rstrip()} {after.lstrip()}".strip()
+    return (before + after).strip()
 
 
 def _relative(match: re.Match[str], today: date) -> _DayValue:
