@@ -36,7 +36,6 @@ from storage.db import session_scope
 from storage.messaging import conversations, outbox
 from storage.messaging.inbound import first_deliveries
 from storage.messaging.inbound_rate import reply_key
-from storage.models import OutboxMessage
 from storage.people.identify import lookup_key
 
 log = logging.getLogger(__name__)
@@ -247,8 +246,8 @@ class Dispatcher:
 
     async def _enqueue(
         self, session: AsyncSession, answered: list[_Answered]
-    ) -> dict[int, list[OutboxMessage]]:
-        """Every reply of the batch in one insert; rows keyed by id() of the answer."""
+    ) -> dict[int, list[int]]:
+        """Every reply of the batch in one insert; row ids keyed by id() of the answer."""
         values = [
             outbox.row_values(
                 channel=a.message.inbound.channel,
@@ -266,17 +265,17 @@ class Dispatcher:
         rows = iter(await outbox.enqueue_many(session, values))
         return {id(a): [next(rows) for _ in a.replies] for a in answered}
 
-    async def _after_commit(self, rows: list[OutboxMessage], answered: _Answered) -> Outcome:
+    async def _after_commit(self, rows: list[int], answered: _Answered) -> Outcome:
         passive, window = answered.passive, answered.message.window
         if passive is not None and window is not None and window.abandoned:
             async with session_scope(self.sessions) as session:  # the response left without it
-                await outbox.requeue(session, rows[0].id or 0, now=self.clock.now())
+                await outbox.requeue(session, rows[0], now=self.clock.now())
             self.on_queued()
             passive = None
         delivered = answered.message.delivered
         queued = not delivered and len(rows) > (1 if passive is not None else 0)
         delivered_rows = [
-            Delivered(row.id or 0, reply) for row, reply in zip(rows, answered.replies, strict=True)
+            Delivered(row, reply) for row, reply in zip(rows, answered.replies, strict=True)
         ]
         limited = answered.limited
         return Outcome(replies=delivered_rows, passive=passive, queued=queued, rate_limited=limited)

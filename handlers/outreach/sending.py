@@ -82,7 +82,7 @@ async def queue(ctx: Context, broadcast: Broadcast) -> int:
             order.append(person_id)
         written = await outbox.enqueue_many(ctx.session, rows)
         await broadcasts.add_deliveries(
-            ctx.session, broadcast.id, [(p, r.id) for p, r in zip(order, written, strict=True)]
+            ctx.session, broadcast.id, list(zip(order, written, strict=True))
         )
         queued += len(written)
     broadcast.status = BroadcastStatus.QUEUED
