@@ -107,12 +107,15 @@ class _Crypto:
         self._corp = corp_id.encode("utf-8")
 
     def signature(self, timestamp: str, nonce: str, encrypt: str) -> str:
-        parts = sorted(part.encode("utf-8") for part in (self._token, timestamp, nonce, encrypt))
+        # surrogatepass: a query or field that is not text (a lone surrogate) fails to verify,
+        # it does not raise
+        pieces = (self._token, timestamp, nonce, encrypt)
+        parts = sorted(part.encode("utf-8", "surrogatepass") for part in pieces)
         return hashlib.sha1(b"".join(parts)).hexdigest()
 
     def verified(self, signature: str, timestamp: str, nonce: str, encrypt: str) -> bool:
         expected = self.signature(timestamp, nonce, encrypt).encode("ascii")
-        return hmac.compare_digest(expected, signature.encode("utf-8", "replace"))
+        return hmac.compare_digest(expected, signature.encode("utf-8", "surrogatepass"))
 
     def decrypt(self, encrypt: str) -> str:
         decryptor = self._cipher.decryptor()

@@ -75,6 +75,14 @@ def test_a_signature_that_is_not_ours_is_refused_without_an_error(signature: str
         envelope.echo(CallbackQuery(signature, "1700000000", "n1", encrypt))
 
 
+@pytest.mark.parametrize("field", ["timestamp", "nonce", "encrypt"])
+def test_a_signed_field_that_is_not_text_fails_to_verify_without_an_error(field: str) -> None:
+    values = {"timestamp": "1700000000", "nonce": "n1", "encrypt": OURS.encrypt("帮助")}
+    signature = OURS.signature(**values)
+    values[field] += "\ud800"
+    assert not OURS.verified(signature, **values)
+
+
 def test_a_signature_in_upper_case_is_not_ours() -> None:
     """wechatpy compares the hex digest as it is; so do we."""
     encrypt = OURS.encrypt("帮助")
