@@ -75,6 +75,18 @@ def encode_json(value: Any) -> bytes:
     return jsonlib.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request as each client's `_exchange` receives it (a JSON body already encoded)."""
+
+    method: str
+    url: str
+    params: Mapping[str, str] | None
+    headers: dict[str, str]
+    content: bytes | None
+    files: Files | None
+
+
 class PlatformHttp(ABC):
     """What the channels call; each client supplies `_exchange`."""
 
@@ -93,18 +105,10 @@ class PlatformHttp(ABC):
         if json is not None:
             sent = {"Content-Type": "application/json", **sent}
             content = encode_json(json)
-        return await self._exchange(method, url, params, sent, content, files)
+        return await self._exchange(Call(method, url, params, sent, content, files))
 
     @abstractmethod
-    async def _exchange(
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, str] | None,
-        headers: dict[str, str],
-        content: bytes | None,
-        files: Files | None,
-    ) -> Answer: ...
+    async def _exchange(self, call: Call) -> Answer: ...
 
 
 Proxy = tuple[URL | None, aiohttp.BasicAuth | None]
@@ -133,28 +137,20 @@ class AiohttpPlatform(PlatformHttp):
             known = self._proxies[key] = await asyncio.to_thread(_env_proxy, URL(url).origin())
         return known
 
-    async def _exchange(
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, str] | None,
-        headers: dict[str, str],
-        content: bytes | None,
-        files: Files | None,
-    ) -> Answer:
-        body: bytes | aiohttp.FormData | None = content
-        if files:
+    async def _exchange(self, call: Call) -> Answer:
+        body: bytes | aiohttp.FormData | None = call.content
+        if call.files:
             form = aiohttp.FormData()
-            for name, (filename, payload, kind) in files.items():
+            for name, (filename, payload, kind) in call.files.items():
                 form.add_field(name, payload, filename=filename, content_type=kind)
             body = form
         try:
-            proxy, proxy_auth = await self._proxy_for(url)
+            proxy, proxy_auth = await self._proxy_for(call.url)
             async with self._session.request(
-                method,
-                url,
-                params=params,
-                headers=headers,
+                call.method,
+                call.url,
+                params=call.params,
+                headers=call.headers,
                 data=body,
                 allow_redirects=False,
                 proxy=proxy,
@@ -183,18 +179,15 @@ class HttpxPlatform(PlatformHttp):
     def __init__(self, client: httpx.AsyncClient) -> None:
         self._client = client
 
-    async def _exchange(
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, str] | None,
-        headers: dict[str, str],
-        content: bytes | None,
-        files: Files | None,
-    ) -> Answer:
+    async def _exchange(self, call: Call) -> Answer:
         try:
             response = await self._client.request(
-                method, url, params=params, headers=headers, content=content, files=files
+                call.method,
+                call.url,
+                params=call.params,
+                headers=call.headers,
+                content=call.content,
+                files=call.files,
             )
         except httpx.ConnectError as exc:
             raise ConnectFailed(type(exc).__name__) from None
