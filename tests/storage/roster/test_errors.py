@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import PersonKind
+from storage.models import Category, PersonKind
 from storage.people.categories import load_categories
 from storage.roster.fields import ROLE_NAMES
 from storage.roster.importer import KindCounts, RosterError
@@ -238,3 +238,24 @@ async def test_unreadable_files_are_named(
     ]
     [empty] = caught.value.empty
     assert (empty.name, empty.sheets, empty.read) == ("other.xlsx", (("Sheet", None),), [])
+
+
+async def test_the_category_hint_keeps_policy_order_however_the_table_is_stored(
+    tmp_path: Path, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    # A rewritten row moves to the end of the table (PostgreSQL's heap, SQLite's rowid),
+    # so the hint must ask for the policy order, not take the table's.
+    async with sessions() as session:
+        first = await session.get(Category, load_categories()[0].code)
+        assert first is not None
+        kept = first.model_dump()
+        await session.delete(first)
+        await session.flush()
+        session.add(Category(**kept))
+        await session.commit()
+    rows = [GOOD, student("2023009", 类别="孤独")]
+    path = write_xlsx(tmp_path / "名单.xlsx", students=rows, staff_rows=team())
+
+    assert await import_errors(sessions, path) == [
+        "学生 第3行 类别: " + unknown_category("「孤独」")
+    ]
