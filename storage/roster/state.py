@@ -89,9 +89,7 @@ class Snapshot:
 async def load_snapshot(session: AsyncSession) -> Snapshot:
     """Categories by name, everyone's code, kind and roster roles, and every account key."""
     categories = await session.exec(
-        select(Category.name, Category.code).order_by(
-            col(Category.sort_order), col(Category.code)
-        )
+        select(Category.name, Category.code).order_by(col(Category.sort_order), col(Category.code))
     )
     people = await session.exec(select(Person.code, Person.id, Person.kind))
     known = {code: Known(person_id, kind) for code, person_id, kind in people.all() if person_id}
