@@ -121,11 +121,9 @@ def serve(
     with_clock: Annotated[bool, typer.Option(help=help_for("serve --with-clock"))] = False,
 ) -> None:
     """Run the web process (callbacks, simulator, health)."""
-    import gc
-
     import uvicorn
 
-    from bot import logs
+    from bot import heap, logs
     from bot.app import create_app
     from bot.settings import simulator_exposed
     from messages.render import render
@@ -139,10 +137,7 @@ def serve(
     if config.simulator:
         typer.echo(render("cli_simulator_url", url=f"http://{host}:{port}/sim"))
     app = create_app(config, run_clock=with_clock)
-    # Everything imported so far lives as long as the process: moved out of the collector's
-    # view, full collections no longer walk it (they paused requests for ~100 ms under load).
-    gc.collect()
-    gc.freeze()
+    heap.settle()  # what lives for the process is frozen; young collections are rarer
     uvicorn.run(
         app,
         host=host,

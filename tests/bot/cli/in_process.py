@@ -17,7 +17,8 @@ else sees the swap):
   not turned into errors by the suite's filterwarnings;
 - typer's colour and width switches, which it reads from the environment when imported, are
   taken from `env`; the Chinese labels `bot.cli.usage.localise` writes into typer are put back;
-- gc.freeze (`carebot serve`) is undone; the asyncio policy is put back if changed.
+- gc.freeze and the collector's thresholds (`carebot serve`, bot/heap.py) are undone; the
+  asyncio policy is put back if changed.
 
 Signal handlers cannot be installed from a thread other than the main one (signal.signal
 raises), so a command that installs them (`serve`, `clock`) has to be tested as a process, as
@@ -212,12 +213,13 @@ def _typer(env: dict[str, str]) -> Iterator[None]:
 
 @contextmanager
 def _gc_and_asyncio() -> Iterator[None]:
-    frozen = gc.get_freeze_count()
+    frozen, thresholds = gc.get_freeze_count(), gc.get_threshold()
     policy = asyncio.get_event_loop_policy()
     try:
         yield
     finally:
         if gc.get_freeze_count() > frozen:
             gc.unfreeze()
+        gc.set_threshold(*thresholds)
         if asyncio.get_event_loop_policy() is not policy:
             asyncio.set_event_loop_policy(policy)
