@@ -2,19 +2,29 @@
 
 Every message to an open form reads and writes this row, so these are Core statements on a
 plain `Draft` (no ORM unit of work: its flush cost more than the form step itself). The
-sender's identify query reads the draft in the same round trip (`DRAFT_COLUMNS`, `draft_of`)."""
+sender's identify query reads the draft in the same round trip (`DRAFT_COLUMNS`, `draft_of`).
+
+Writes are deferred to the end of the transaction: `save`, `store`, `touch` and `drop` note
+what the person's row becomes, and the session's writes go out as one executemany per kind of
+statement just before it commits, or before this session next reads the table (`load`,
+identify). A batch of messages shares one transaction (bot/inbound/dispatch.py); a statement
+of its own per message cost 145 µs, a row of an executemany 38 µs. Only the last write of a
+row counts (each says all the row becomes), so the order of the rows does not matter. A
+rollback forgets them with the rest of the transaction. SQLAlchemy's unit of work would defer
+and batch too, but through ORM objects and their flush, the cost this module avoids."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Conversation
@@ -25,9 +35,10 @@ _FIELDS = ("id", "person_id", "channel", "form", "step", "data", "updated_at")
 
 @dataclass(slots=True)
 class Draft:
-    """A person's open form on one channel, as stored; `store` and `touch` update it."""
+    """A person's open form on one channel, as stored; `store` and `touch` update it.
+    `id` is None for a draft this transaction opened and has not written yet."""
 
-    id: int
+    id: int | None = field(compare=False)
     person_id: int
     channel: str
     form: str
@@ -51,14 +62,16 @@ def draft_of(row: Sequence[Any], *, offset: int) -> Draft | None:
 _MINE = and_(_TABLE.c.person_id == bindparam("person_id"), _TABLE.c.channel == bindparam("channel"))
 _LOAD = select(*(_TABLE.c[name] for name in _FIELDS)).where(_MINE)
 _DROP = delete(_TABLE).where(_MINE)
+# An UPDATE may not bind a column's own name: its key comes under other names.
+_ROW = and_(
+    _TABLE.c.person_id == bindparam("row_person"), _TABLE.c.channel == bindparam("row_channel")
+)
 _STORE = (
     update(_TABLE)
-    .where(_TABLE.c.id == bindparam("draft_id"))
+    .where(_ROW)
     .values(step=bindparam("step"), data=bindparam("data"), updated_at=bindparam("at"))
 )
-_TOUCH = (
-    update(_TABLE).where(_TABLE.c.id == bindparam("draft_id")).values(updated_at=bindparam("at"))
-)
+_TOUCH = update(_TABLE).where(_ROW).values(updated_at=bindparam("at"))
 
 
 @cache
@@ -69,7 +82,31 @@ def _upsert(dialect: str) -> Any:
     return statement.on_conflict_do_update(
         index_elements=["person_id", "channel"],
         set_={name: statement.excluded[name] for name in ("form", "step", "data", "updated_at")},
-    ).returning(_TABLE.c.id)
+    )
+
+
+Key = tuple[int, str]
+
+
+@dataclass(slots=True)
+class _Write:
+    """What a person's row on a channel becomes when the session's writes go out: gone
+    (`gone`), the whole row (`form` set: an upsert), or some columns of the row there."""
+
+    at: datetime | None
+    gone: bool = False
+    form: str | None = None
+    step: str | None = None
+    data: str | None = None
+
+
+_PENDING = "conversation_writes"
+_CHANGED = "conversations_changed"
+
+
+def _pending(session: AsyncSession | Session) -> dict[Key, _Write]:
+    pending: dict[Key, _Write] = session.info.setdefault(_PENDING, {})
+    return pending
 
 
 def changed(session: AsyncSession, *, person_id: int, channel: str) -> bool:
@@ -82,10 +119,8 @@ def _mark(session: AsyncSession, person_id: int, channel: str) -> None:
     session.info.setdefault(_CHANGED, set()).add((person_id, channel))
 
 
-_CHANGED = "conversations_changed"
-
-
 async def load(session: AsyncSession, *, person_id: int, channel: str) -> Draft | None:
+    await flush(session)
     connection = await session.connection()
     result = await connection.execute(_LOAD, {"person_id": person_id, "channel": channel})
     row = result.first()
@@ -110,38 +145,74 @@ async def save(
 ) -> Draft:
     """Open a form: a new draft, or one that replaces whatever the person had on this channel."""
     body = json.dumps(data, ensure_ascii=False)
-    connection = await session.connection()
-    values = {
-        "person_id": person_id,
-        "channel": channel,
-        "form": form,
-        "step": step,
-        "data": body,
-        "updated_at": now,
-    }
-    draft_id = (await connection.execute(_upsert(connection.dialect.name), values)).scalar_one()
+    _pending(session)[person_id, channel] = _Write(now, form=form, step=step, data=body)
     _mark(session, person_id, channel)
-    return Draft(draft_id, person_id, channel, form, step, body, now)
+    return Draft(None, person_id, channel, form, step, body, now)
 
 
 async def store(
     session: AsyncSession, row: Draft, *, step: str, data: dict[str, Any], now: datetime
 ) -> None:
-    """The new draft of a conversation already loaded: one UPDATE, no second look-up."""
+    """The new draft of a conversation already loaded (no second look-up)."""
     body = json.dumps(data, ensure_ascii=False)
-    connection = await session.connection()
-    await connection.execute(_STORE, {"draft_id": row.id, "step": step, "data": body, "at": now})
+    write = _pending(session).setdefault((row.person_id, row.channel), _Write(now))
+    if not write.gone:
+        write.at, write.step, write.data = now, step, body
     row.step, row.data, row.updated_at = step, body, now
     _mark(session, row.person_id, row.channel)
 
 
 async def drop(session: AsyncSession, *, person_id: int, channel: str) -> None:
-    connection = await session.connection()
-    await connection.execute(_DROP, {"person_id": person_id, "channel": channel})
+    _pending(session)[person_id, channel] = _Write(None, gone=True)
     _mark(session, person_id, channel)
 
 
 async def touch(session: AsyncSession, row: Draft, *, now: datetime) -> None:
-    connection = await session.connection()
-    await connection.execute(_TOUCH, {"draft_id": row.id, "at": now})
+    write = _pending(session).setdefault((row.person_id, row.channel), _Write(now))
+    write.at = now
     row.updated_at = now
+
+
+async def flush(session: AsyncSession) -> None:
+    """Write this session's deferred drafts now (before a read of the table)."""
+    if session.info.get(_PENDING):
+        await session.run_sync(_write_pending)
+
+
+def _write_pending(session: Session) -> None:
+    pending: dict[Key, _Write] = session.info.pop(_PENDING, None) or {}
+    if not pending:
+        return
+    gone, rows, columns, times = [], [], [], []
+    for (person_id, channel), write in pending.items():
+        key = {"person_id": person_id, "channel": channel}
+        if write.gone:
+            gone.append(key)
+        elif write.form is not None:
+            rows.append({**key, "form": write.form, "step": write.step, "data": write.data})
+            rows[-1]["updated_at"] = write.at
+        elif write.step is not None:
+            row = {"row_person": person_id, "row_channel": channel}
+            columns.append({**row, "step": write.step, "data": write.data, "at": write.at})
+        else:
+            times.append({"row_person": person_id, "row_channel": channel, "at": write.at})
+    connection = session.connection()
+    for statement, params in (
+        (_DROP, gone),
+        (_upsert(connection.dialect.name), rows),
+        (_STORE, columns),
+        (_TOUCH, times),
+    ):
+        if params:
+            connection.execute(statement, params)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    _write_pending(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the writes of a rolled-back transaction are forgotten
+        session.info.pop(_PENDING, None)

@@ -13,7 +13,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.messaging.conversations import DRAFT_COLUMNS, Draft, draft_of
+from storage.messaging.conversations import DRAFT_COLUMNS, Draft, draft_of, flush
 from storage.messaging.inbound_rate import answered_count, answered_params
 from storage.models import (
     Conversation,
@@ -82,6 +82,7 @@ async def identify_many(
     query = _identify_query(by_code=by_code, many=len(keys) > 1)
     params: dict[str, Any] = {"keys": keys} if len(keys) > 1 else {"key": keys[0]}
     params |= {"channel": channel, **answered_params(channel, answered_since)}
+    await flush(session)  # the drafts this transaction wrote are the ones to read
     connection = await session.connection()
     result = await connection.execute(query, params)
     grouped: dict[str, list[Any]] = {}
