@@ -10,8 +10,9 @@ statement just before it commits, or before this session next reads the table (`
 identify). A batch of messages shares one transaction (bot/inbound/dispatch.py); a statement
 of its own per message cost 145 µs, a row of an executemany 38 µs. Only the last write of a
 row counts (each says all the row becomes), so the order of the rows does not matter. A
-rollback forgets them with the rest of the transaction. SQLAlchemy's unit of work would defer
-and batch too, but through ORM objects and their flush, the cost this module avoids."""
+rollback forgets them with the rest of the transaction; a savepoint rolled back does not (no
+form step runs in one). SQLAlchemy's unit of work would defer and batch too, but through ORM
+objects and their flush, the cost this module avoids."""
 
 from __future__ import annotations
 
