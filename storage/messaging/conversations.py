@@ -105,7 +105,10 @@ _PENDING = "conversation_writes"
 _CHANGED = "conversations_changed"
 
 
-def _pending(session: AsyncSession | Session) -> dict[Key, _Write]:
+async def _pending(session: AsyncSession) -> dict[Key, _Write]:
+    """The session's deferred writes, in a transaction begun now if none was (its end, by
+    commit or rollback, is what writes or forgets them)."""
+    await session.connection()
     pending: dict[Key, _Write] = session.info.setdefault(_PENDING, {})
     return pending
 
@@ -146,7 +149,7 @@ async def save(
 ) -> Draft:
     """Open a form: a new draft, or one that replaces whatever the person had on this channel."""
     body = json.dumps(data, ensure_ascii=False)
-    _pending(session)[person_id, channel] = _Write(now, form=form, step=step, data=body)
+    (await _pending(session))[person_id, channel] = _Write(now, form=form, step=step, data=body)
     _mark(session, person_id, channel)
     return Draft(None, person_id, channel, form, step, body, now)
 
@@ -156,7 +159,7 @@ async def store(
 ) -> None:
     """The new draft of a conversation already loaded (no second look-up)."""
     body = json.dumps(data, ensure_ascii=False)
-    write = _pending(session).setdefault((row.person_id, row.channel), _Write(now))
+    write = (await _pending(session)).setdefault((row.person_id, row.channel), _Write(now))
     if not write.gone:
         write.at, write.step, write.data = now, step, body
     row.step, row.data, row.updated_at = step, body, now
@@ -164,12 +167,12 @@ async def store(
 
 
 async def drop(session: AsyncSession, *, person_id: int, channel: str) -> None:
-    _pending(session)[person_id, channel] = _Write(None, gone=True)
+    (await _pending(session))[person_id, channel] = _Write(None, gone=True)
     _mark(session, person_id, channel)
 
 
 async def touch(session: AsyncSession, row: Draft, *, now: datetime) -> None:
-    write = _pending(session).setdefault((row.person_id, row.channel), _Write(now))
+    write = (await _pending(session)).setdefault((row.person_id, row.channel), _Write(now))
     write.at = now
     row.updated_at = now
 
@@ -190,8 +193,8 @@ def _write_pending(session: Session) -> None:
         if write.gone:
             gone.append(key)
         elif write.form is not None:
-            rows.append({**key, "form": write.form, "step": write.step, "data": write.data})
-            rows[-1]["updated_at"] = write.at
+            columns_of_row = {"form": write.form, "step": write.step, "data": write.data}
+            rows.append({**key, **columns_of_row, "updated_at": write.at})
         elif write.step is not None:
             row = {"row_person": person_id, "row_channel": channel}
             columns.append({**row, "step": write.step, "data": write.data, "at": write.at})

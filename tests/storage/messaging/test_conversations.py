@@ -177,6 +177,10 @@ async def test_a_rows_writes_in_one_transaction_end_as_if_each_went_out_at_once(
             assert got == (None if want is None else (want[0], want[1], at)), (start, ops)
 
 
+def _writes(statements: list[str]) -> list[str]:
+    return [s for s in statements if re.match(r"\s*(INSERT|UPDATE|DELETE)\b", s)]
+
+
 async def test_a_transactions_drafts_go_out_at_the_commit_one_statement_a_kind(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -202,9 +206,8 @@ async def test_a_transactions_drafts_go_out_at_the_commit_one_statement_a_kind(
                 await conversations.store(db, draft, step="b", data={"n": 1}, now=NOW)
             for person_id in ids[6:]:  # cancelled
                 await conversations.drop(db, person_id=person_id, channel="wecom")
-            assert seen == []  # nothing yet
-        writes = [s for s in seen if re.match(r"\s*(INSERT|UPDATE|DELETE)\b", s)]
-        assert len(writes) == 3
+            assert _writes(seen) == []  # nothing yet
+        assert len(_writes(seen)) == 3
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", listen)
     async with engine.connect() as connection:
@@ -232,4 +235,12 @@ async def test_a_read_in_the_transaction_sees_its_drafts_and_a_rollback_forgets_
         )
         await db.rollback()
         await db.commit()
+    assert await _raw(engine) == []
+    async with sessions() as db:  # noted first thing in a session, which closes unfinished
+        await conversations.drop(db, person_id=mentor.id, channel="wecom")
+        await conversations.save(
+            db, person_id=mentor.id, channel="wecom", form="visit", step="c", data={}, now=NOW
+        )
+        await db.close()
+        await db.commit()  # the session used again: what was noted went with its transaction
     assert await _raw(engine) == []
