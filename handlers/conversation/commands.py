@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from handlers.academic import commands as academic
 from handlers.access import rules as access
 from handlers.access.identity import Identity
@@ -22,8 +24,15 @@ from messages.render import render
 
 
 async def show_help(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
-    sections = access.help_sections(who.roles)
-    return [text(render("help", name=who.person.name, sections=sections))]
+    body = _help_sections(tuple(access.help_sections(who.roles)))
+    return [text(render("help", name=who.person.name, sections=body))]
+
+
+@cache
+def _help_sections(sections: tuple[str, ...]) -> str:
+    """The help's body, the same for everyone with these sections (a long template, rendered
+    once per combination of roles rather than for every 帮助)."""
+    return render("help_sections", sections=sections)
 
 
 async def whoami(inbound: Inbound, who: Identity, ctx: Context, args: str) -> list[Outbound]:
