@@ -26,6 +26,14 @@ class Choice:
     aliases: tuple[str, ...] = ()
     note: str = ""  # shown after the label in the question, never stored with the answer
 
+    def dump(self) -> list[Any]:
+        return [self.value, self.label, list(self.aliases), self.note]
+
+    @classmethod
+    def load(cls, item: list[Any]) -> Choice:
+        value, label, aliases, note = item
+        return cls(str(value), str(label), tuple(aliases), str(note))
+
 
 @dataclass(frozen=True, slots=True)
 class State:
@@ -36,6 +44,9 @@ class State:
     labels: dict[str, str] = field(default_factory=dict)
     history: list[str] = field(default_factory=list)
     misses: int = 0
+    offered: dict[str, list[list[Any]]] = field(default_factory=dict)
+    """The open choice step's list as it was shown (`Choice.dump`): an answer is read against
+    what the person saw, and the list is not loaded again for it."""
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> State:
@@ -53,7 +64,13 @@ class State:
             "labels": self.labels,
             "history": self.history,
             "misses": self.misses,
+            "offered": self.offered,
         }
+
+    def kept_choices(self, step: str) -> list[Choice] | None:
+        """The list shown for `step`, when it is the one kept."""
+        kept = self.offered.get(step)
+        return None if kept is None else [Choice.load(item) for item in kept]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,9 @@
 """The conversation engine: declarative forms (steps, then a confirmation) with the universal
 words 取消, 上一步, 跳过, 修改 N and 帮助. `apply` is pure and returns a `Transition`; `handle`
-loads the choice lists, applies one input and writes the draft once (saved or dropped)."""
+loads the choice lists, applies one input and writes the draft once (saved or dropped). The
+list a question showed is kept in the draft while its step is open: the answer (a number, a
+button's index) is read against what the person saw, and it is not loaded again for it. Who
+may be chosen is asked again where it matters (the visit form's access check at 确认)."""
 
 from __future__ import annotations
 
@@ -249,7 +252,7 @@ async def start(
         channel=channel,
         form=form.name,
         step=opened.step or CONFIRM,
-        data=opened.state.dump(),
+        data=_offering(form, opened.state, opened.step, choices).dump(),
         now=ctx.now,
     )
     return list(opened.replies)
@@ -261,18 +264,28 @@ async def handle(
     """Apply one message (or button press) to the draft in `row` (loaded by the router)."""
     state = State.load(conversations.data_of(row))
     needed = choices_needed(form, state, step=row.step, answer=answer)
-    choices = await _load(Run(ctx, who, state), form, needed)
+    choices = await _load(Run(ctx, who, state), form, needed, kept=state, open_step=row.step)
     moved = apply(
         form, state, step=row.step, answer=answer, choices=choices, now=ctx.now, tz=ctx.config.tz
     )
+    moved = replace(moved, state=_offering(form, moved.state, moved.step, choices))
     return await _settle(Run(ctx, who, moved.state), form, row=row, moved=moved)
 
 
 async def ask_again(ctx: Context, who: Identity, *, row: Draft, form: Form) -> list[Outbound]:
-    """Repeat the current question (after another command was answered mid-form)."""
+    """Repeat the current question (after another command was answered mid-form), with the
+    list it showed."""
     state = State.load(conversations.data_of(row))
-    choices = await _load(Run(ctx, who, state), form, _choice_steps(form, {row.step}))
+    needed = _choice_steps(form, {row.step})
+    choices = await _load(Run(ctx, who, state), form, needed, kept=state, open_step=row.step)
     return [repeat(form, state, step=row.step, choices=choices, now=ctx.now, tz=ctx.config.tz)]
+
+
+def _offering(form: Form, state: State, step: str | None, choices: ChoiceLists) -> State:
+    """The state to store with `step` open: the list its question showed kept with it."""
+    shown = choices.get(step) if step is not None and step in _choice_steps(form, {step}) else None
+    offered = {step: [choice.dump() for choice in shown]} if step and shown is not None else {}
+    return state if offered == state.offered else replace(state, offered=offered)
 
 
 async def _settle(run: Run, form: Form, *, row: Draft, moved: Transition) -> list[Outbound]:
@@ -289,5 +302,21 @@ async def _settle(run: Run, form: Form, *, row: Draft, moved: Transition) -> lis
     return list(moved.replies)
 
 
-async def _load(run: Run, form: Form, names: frozenset[str]) -> dict[str, Sequence[Choice]]:
-    return {step.name: await form.choices(run, step) for step in form.steps if step.name in names}
+async def _load(
+    run: Run,
+    form: Form,
+    names: frozenset[str],
+    *,
+    kept: State | None = None,
+    open_step: str | None = None,
+) -> dict[str, Sequence[Choice]]:
+    """The lists of the steps `names`; the open step's is the one kept in the draft, if any."""
+    loaded: dict[str, Sequence[Choice]] = {}
+    if kept is not None and open_step is not None:
+        shown = kept.kept_choices(open_step)
+        if shown is not None:
+            loaded[open_step] = shown
+    for step in form.steps:
+        if step.name in names and step.name not in loaded:
+            loaded[step.name] = await form.choices(run, step)
+    return loaded

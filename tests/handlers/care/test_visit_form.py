@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import httpx
@@ -11,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import create_app
 from bot.settings import Settings
-from storage.models import Alert, Assignment, AuditEntry, Conversation, VisitLog
+from storage.models import Alert, Assignment, AuditEntry, Conversation, Person, VisitLog
 from tests.fakes.chat import Chat
 from tests.fakes.clock import SHANGHAI, FakeClock
 from tests.fakes.roster import make_staff, make_student
@@ -301,3 +302,22 @@ async def test_a_removed_mentors_risk_report_still_reaches_people_but_no_log_is_
     assert await _logs(session) == []
     [alert] = await _alerts(session)
     assert alert.detail == "说压力很大，睡不着"
+
+
+async def test_an_answer_is_read_against_the_list_that_was_shown(
+    chat: Chat, session: AsyncSession
+) -> None:
+    """The list is kept with the draft: a student assigned meanwhile, who would now come
+    first, does not move what 1 (or the first button) means."""
+    assert "1. 张三（计科2301）" in await chat.say("记录")
+    teacher = (await session.exec(select(Person).where(Person.code == "T100"))).one()
+    team = {"academic_mentor": teacher}
+    await make_student(session, name="艾一", code="2023000001", class_name="计科2300", team=team)
+    await session.commit()
+
+    assert "哪种帮扶" in await chat.say("1")
+
+    [draft] = await _drafts(session)
+    assert json.loads(draft.data or "{}")["labels"]["student"] == "张三（计科2301）"
+    await chat.say("取消")
+    assert "1. 艾一（计科2300）" in await chat.say("记录")  # a new question: the list as it is

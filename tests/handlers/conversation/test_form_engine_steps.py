@@ -355,16 +355,24 @@ async def test_ask_again_repeats_the_open_question_or_the_confirmation(person: P
 
 
 def test_a_draft_keeps_its_fields_and_ignores_unknown_ones() -> None:
-    state = State(values={"kind": "k"}, labels={"kind": "K"}, history=["kind"], misses=2)
+    offered = {"when": [Choice("1", "张三（1班）", ("张三", "2023001"), "3 天未联系").dump()]}
+    state = State(
+        values={"kind": "k"}, labels={"kind": "K"}, history=["kind"], misses=2, offered=offered
+    )
     dumped = json.loads(json.dumps(state.dump()))
     assert dumped == {
         "values": {"kind": "k"},
         "labels": {"kind": "K"},
         "history": ["kind"],
         "misses": 2,
+        "offered": {"when": [["1", "张三（1班）", ["张三", "2023001"], "3 天未联系"]]},
     }
     assert State.load({**dumped, "old_field": 1}) == state
-    assert State.load({}) == State()
+    assert State.load(dumped).kept_choices("when") == [
+        Choice("1", "张三（1班）", ("张三", "2023001"), "3 天未联系")
+    ]
+    assert State.load({}) == State()  # a draft stored before lists were kept
+    assert State.load({}).kept_choices("when") is None
 
 
 def test_steps_are_found_by_name_and_shown_only_when_they_apply() -> None:
