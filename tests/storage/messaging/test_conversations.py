@@ -135,6 +135,13 @@ def _expected(start: bool, ops: tuple[Op, ...]) -> tuple[str, str, int] | None:
     return row
 
 
+async def _mentor(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with session_scope(sessions) as db:
+        mentor = await make_staff(db, code="T1", wecom="m1")
+    assert mentor.id is not None
+    return mentor.id
+
+
 async def _apply(session: AsyncSession, person_id: int, ops: tuple[Op, ...]) -> None:
     draft = conversations.Draft(None, person_id, "wecom", "visit", "a", "{}", NOW)
     for minute, op in enumerate(ops, start=1):
@@ -155,22 +162,20 @@ async def _apply(session: AsyncSession, person_id: int, ops: tuple[Op, ...]) -> 
 async def test_a_rows_writes_in_one_transaction_end_as_if_each_went_out_at_once(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    async with session_scope(sessions) as db:
-        mentor = await make_staff(db, code="T1", wecom="m1")
-    assert mentor.id is not None
+    mentor_id = await _mentor(sessions)
     for start in (False, True):
         for ops in itertools.product(OPS, repeat=3):
             async with session_scope(sessions) as db:
                 await (await db.connection()).execute(text("DELETE FROM conversation"))
                 if start:
                     await conversations.save(
-                        db, person_id=mentor.id, channel="wecom", form="visit", step="a",
+                        db, person_id=mentor_id, channel="wecom", form="visit", step="a",
                         data={}, now=NOW,
                     )  # fmt: skip
             async with session_scope(sessions) as db:
-                await _apply(db, mentor.id, ops)
+                await _apply(db, mentor_id, ops)
             async with session_scope(sessions) as db:
-                found = await conversations.load(db, person_id=mentor.id, channel="wecom")
+                found = await conversations.load(db, person_id=mentor_id, channel="wecom")
             got = None if found is None else (found.form, found.step, found.updated_at)
             want = _expected(start, ops)
             at = None if want is None else NOW + timedelta(minutes=want[2])
@@ -218,28 +223,26 @@ async def test_a_transactions_drafts_go_out_at_the_commit_one_statement_a_kind(
 async def test_a_read_in_the_transaction_sees_its_drafts_and_a_rollback_forgets_them(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    async with session_scope(sessions) as db:
-        mentor = await make_staff(db, code="T1", wecom="m1")
-    assert mentor.id is not None
+    mentor_id = await _mentor(sessions)
     async with sessions() as db:
         await conversations.save(
-            db, person_id=mentor.id, channel="wecom", form="visit", step="a", data={}, now=NOW
+            db, person_id=mentor_id, channel="wecom", form="visit", step="a", data={}, now=NOW
         )
-        loaded = await conversations.load(db, person_id=mentor.id, channel="wecom")
+        loaded = await conversations.load(db, person_id=mentor_id, channel="wecom")
         assert loaded is not None and loaded.step == "a"
-        await conversations.drop(db, person_id=mentor.id, channel="wecom")
+        await conversations.drop(db, person_id=mentor_id, channel="wecom")
         found = await identify(db, channel="wecom", account="m1")
         assert found is not None and found.draft is None
         await conversations.save(
-            db, person_id=mentor.id, channel="wecom", form="visit", step="b", data={}, now=NOW
+            db, person_id=mentor_id, channel="wecom", form="visit", step="b", data={}, now=NOW
         )
         await db.rollback()
         await db.commit()
     assert await _raw(engine) == []
     async with sessions() as db:  # noted first thing in a session, which closes unfinished
-        await conversations.drop(db, person_id=mentor.id, channel="wecom")
+        await conversations.drop(db, person_id=mentor_id, channel="wecom")
         await conversations.save(
-            db, person_id=mentor.id, channel="wecom", form="visit", step="c", data={}, now=NOW
+            db, person_id=mentor_id, channel="wecom", form="visit", step="c", data={}, now=NOW
         )
         await db.close()
         await db.commit()  # the session used again: what was noted went with its transaction
