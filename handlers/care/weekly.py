@@ -44,10 +44,15 @@ async def _choices(run: Run, step: Step) -> list[Choice]:
 
 
 async def _complete(run: Run) -> list[Outbound]:
+    """Store the week's report. Whose it may be is asked again: the draft may be confirmed
+    long after the student was chosen from the list then shown."""
     ctx, values = run.ctx, run.state.values
     monday = week_start(ctx.now, ctx)
     start = datetime.combine(monday, time(0), tzinfo=ctx.config.tz)
     student_id = int(values["student"])
+    students = await weekly.key_students_of(ctx.session, run.who.person_id)
+    if student_id not in {student.id for student in students}:
+        return await _refuse(run, student_id)
     contacts = await visits.contacts_between(ctx.session, student_id, start=start, end=ctx.now)
     await weekly.upsert(
         ctx.session,
@@ -76,7 +81,6 @@ async def _complete(run: Run) -> list[Outbound]:
             source="weekly",
             detail=values.get("note") or "",
         )
-    students = await weekly.key_students_of(ctx.session, run.who.person_id)
     done = await weekly.reported_ids(ctx.session, author_id=run.who.person_id, week_start=monday)
     remaining = len([s for s in students if s.id not in done])
     return [
@@ -91,6 +95,30 @@ async def _complete(run: Run) -> list[Outbound]:
             ),
         )
     ]
+
+
+async def _refuse(run: Run, student_id: int) -> list[Outbound]:
+    """Nothing is stored; a 危险 the draft reports still reaches the student's people."""
+    ctx, values = run.ctx, run.state.values
+    await audit.record(
+        ctx.session,
+        action="denied_weekly_report",
+        at=ctx.now,
+        actor_id=run.who.person_id,
+        subject_id=student_id,
+        detail="at confirmation",
+    )
+    danger = values["status"] == "危险"
+    if danger:
+        await alerts.raise_alert(
+            ctx,
+            student_id=student_id,
+            raised_by=run.who,
+            source="weekly",
+            detail=values.get("note") or "",
+        )
+    student = run.state.labels.get("student", "")
+    return [Outbound(kind="text", text=render("weekly_not_yours", student=student, danger=danger))]
 
 
 FORM = forms.Form(

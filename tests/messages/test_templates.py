@@ -243,6 +243,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "undo_nothing": {"minutes": 10},
     "undo_done": {"student": "张三", "kind": "谈心谈话"},
     "weekly_saved": {"student": "张三", "contacts": 2, "remaining": 1, "danger": True},
+    "weekly_not_yours": {"student": "张三（计科2301）", "danger": True},
     "alert_title": {"level": 2, "new": True},
     "alert": {
         "alert": ALERT,

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Alert, OutboxMessage, VisitLog, WeeklyReport
+from storage.models import Alert, AuditEntry, OutboxMessage, Person, VisitLog, WeeklyReport
 from tests.fakes.chat import Chat
 from tests.fakes.clock import SHANGHAI, FakeClock
 from tests.fakes.roster import make_staff, make_student
@@ -130,3 +130,34 @@ async def test_a_teacher_without_key_attention_students_has_nothing_to_report(
 
     assert "没有需要填写周报" in reply
     assert "没有听懂" in await Chat(client, "T100").say("跳过")  # no form was opened
+
+
+@pytest.mark.parametrize("status", ["波动", "危险"])
+async def test_a_student_no_longer_the_teachers_at_confirmation_gets_no_report(
+    client: httpx.AsyncClient, session: AsyncSession, students: dict[str, int], status: str
+) -> None:
+    """The student was chosen from the list then shown; by 确认 they are no longer key
+    attention: nothing is stored, the refusal is audited, and a 危险 still raises the alert."""
+    chat = Chat(client, "T101")
+    for answer in ("周报", "李四", status, "连续三天没有回寝室"):
+        await chat.say(answer)
+    li = await session.get(Person, students["李四"])
+    assert li is not None
+    li.key_attention = False
+    await session.commit()
+
+    refused = await chat.say("确认")
+
+    assert "已不在你的重点关注学生名单中" in refused and "没有保存" in refused
+    assert await _reports(session) == []
+    denied = (
+        await session.exec(select(AuditEntry).where(AuditEntry.action == "denied_weekly_report"))
+    ).all()
+    assert [(entry.actor_id, entry.subject_id) for entry in denied] == [
+        (students["T101"], students["李四"])
+    ]
+    alerts = (await session.exec(select(Alert))).all()
+    assert [(a.student_id, a.source) for a in alerts] == (
+        [(students["李四"], "weekly")] if status == "危险" else []
+    )
+    assert ("已立即通知" in refused) == (status == "危险")
