@@ -45,11 +45,13 @@ async def team_of(session: AsyncSession, student_id: int) -> dict[str, Person]:
 
 
 async def students_named(session: AsyncSession, token: str) -> Sequence[Person]:
-    """Students whose name or 学号 is exactly `token` (anyone's, for permission checks)."""
+    """Students whose name or 学号 is exactly `token` (anyone's, for permission checks), by
+    class, name and 学号: a list of namesakes is shown in that order, not the table's."""
     query = (
         select(Person)
         .where(Person.kind == "student")
         .where((col(Person.name) == token) | (col(Person.code) == token))
+        .order_by(col(Person.class_name), col(Person.name), col(Person.code))
     )
     return (await session.exec(query)).all()
 
