@@ -75,27 +75,34 @@ async def complete(run: Run) -> list[Outbound]:
 
 
 async def _refuse_at_confirm(run: Run, student_id: int) -> list[Outbound]:
-    """Nothing is saved; a risk the draft reports still reaches the student's people."""
-    ctx, values = run.ctx, run.state.values
+    values = run.state.values
+    risk = _has_risk(values)
+    alert = ("visit_log", values.get("risk_detail") or "") if risk else None
+    await record_refusal(run, student_id, action="denied_visit_log", alert=alert)
+    student = run.state.labels.get("student", "")
+    return [Outbound(kind="text", text=render("visit_not_on_team", student=student, risk=risk))]
+
+
+async def record_refusal(
+    run: Run, student_id: int, *, action: str, alert: tuple[str, str] | None
+) -> None:
+    """A form refused at 确认 (the author no longer the student's): nothing is saved, the
+    refusal is audited, and a risk the draft reports (`alert`: source, detail) still reaches
+    the student's people."""
+    ctx = run.ctx
     await audit.record(
         ctx.session,
-        action="denied_visit_log",
+        action=action,
         at=ctx.now,
         actor_id=run.who.person_id,
         subject_id=student_id,
         detail="at confirmation",
     )
-    risk = _has_risk(values)
-    if risk:
+    if alert is not None:
+        source, detail = alert
         await alerts.raise_alert(
-            ctx,
-            student_id=student_id,
-            raised_by=run.who,
-            source="visit_log",
-            detail=values.get("risk_detail") or "",
+            ctx, student_id=student_id, raised_by=run.who, source=source, detail=detail
         )
-    student = run.state.labels.get("student", "")
-    return [Outbound(kind="text", text=render("visit_not_on_team", student=student, risk=risk))]
 
 
 async def _save(run: Run) -> list[Outbound]:

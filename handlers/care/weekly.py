@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from handlers.access.identity import Identity
-from handlers.care.visit_form import student_choice
+from handlers.care.visit_form import record_refusal, student_choice
 from handlers.context import Context
 from handlers.conversation import forms
 from handlers.conversation.forms import Choice, Run, Step
@@ -98,25 +98,10 @@ async def _complete(run: Run) -> list[Outbound]:
 
 
 async def _refuse(run: Run, student_id: int) -> list[Outbound]:
-    """Nothing is stored; a 危险 the draft reports still reaches the student's people."""
-    ctx, values = run.ctx, run.state.values
-    await audit.record(
-        ctx.session,
-        action="denied_weekly_report",
-        at=ctx.now,
-        actor_id=run.who.person_id,
-        subject_id=student_id,
-        detail="at confirmation",
-    )
+    values = run.state.values
     danger = values["status"] == "危险"
-    if danger:
-        await alerts.raise_alert(
-            ctx,
-            student_id=student_id,
-            raised_by=run.who,
-            source="weekly",
-            detail=values.get("note") or "",
-        )
+    alert = ("weekly", values.get("note") or "") if danger else None
+    await record_refusal(run, student_id, action="denied_weekly_report", alert=alert)
     student = run.state.labels.get("student", "")
     return [Outbound(kind="text", text=render("weekly_not_yours", student=student, danger=danger))]
 
